@@ -1,0 +1,116 @@
+//! Helpers over any provider: wait for a final status, refund many at once.
+
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, Stream, StreamExt};
+
+use crate::error::RefundError;
+use crate::ids::RefundId;
+use crate::provider::RefundProvider;
+use crate::refund::Refund;
+use crate::request::RefundRequest;
+
+/// How [`wait_for_final`] polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollPolicy {
+    /// The first wait between reads.
+    pub interval: Duration,
+    /// Waits double up to this.
+    pub max_interval: Duration,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_millis(500),
+            max_interval: Duration::from_secs(15),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl PollPolicy {
+    /// With the first interval set.
+    pub fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// With the largest interval set.
+    pub fn with_max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// With the overall timeout set.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// Reads the refund until its status is final. Retryable read errors are
+/// ridden out; others end the wait. When time runs out the error is
+/// [`RefundError::StillPending`] with the last state seen.
+pub async fn wait_for_final(
+    provider: &dyn RefundProvider,
+    id: &RefundId,
+    policy: PollPolicy,
+) -> Result<Refund, RefundError> {
+    wait_for_final_with_progress(provider, id, policy, &mut |_| {}).await
+}
+
+/// [`wait_for_final`], calling `progress` with every non-final state read.
+pub async fn wait_for_final_with_progress(
+    provider: &dyn RefundProvider,
+    id: &RefundId,
+    policy: PollPolicy,
+    progress: &mut (dyn FnMut(&Refund) + Send),
+) -> Result<Refund, RefundError> {
+    let started = Instant::now();
+    let mut interval = policy.interval;
+    let mut last_seen: Option<Refund> = None;
+    loop {
+        let read_error = match provider.get_refund(id).await {
+            Ok(refund) if refund.status.is_final() => return Ok(refund),
+            Ok(refund) => {
+                progress(&refund);
+                last_seen = Some(refund);
+                None
+            }
+            Err(error) if error.is_retryable() => {
+                tracing::debug!(error = %error.code(), "read failed while waiting; polling on");
+                Some(error)
+            }
+            Err(error) => return Err(error),
+        };
+        if started.elapsed() + interval > policy.timeout {
+            return Err(match (last_seen, read_error) {
+                (Some(refund), _) => RefundError::StillPending {
+                    refund: Box::new(refund),
+                    waited: started.elapsed(),
+                },
+                (None, Some(error)) => error,
+                (None, None) => RefundError::Config("poll timeout reached before any read".into()),
+            });
+        }
+        tokio::time::sleep(interval).await;
+        interval = interval.saturating_mul(2).min(policy.max_interval);
+    }
+}
+
+/// Creates many refunds with at most `concurrency` in flight. Results come in
+/// the order of `requests`, one per request; each request keeps its own
+/// idempotency key, so the whole batch can be re-run safely.
+pub fn refund_many<'a>(
+    provider: &'a dyn RefundProvider,
+    requests: impl IntoIterator<Item = RefundRequest> + 'a,
+    concurrency: usize,
+) -> impl Stream<Item = Result<Refund, RefundError>> + 'a {
+    stream::iter(requests)
+        .map(move |request| async move { provider.create_refund(&request).await })
+        .buffered(concurrency.max(1))
+}

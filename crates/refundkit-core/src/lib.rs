@@ -1,0 +1,78 @@
+//! # refundkit-core
+//!
+//! The provider-neutral heart of refundkit: the normalized refund model, the
+//! [`RefundProvider`] trait every adapter implements, the errors, and the
+//! shared HTTP plumbing ([`transport`]) with retries that keep one
+//! idempotency key per logical refund.
+//!
+//! Merchant code normally depends on the `refundkit` facade crate, which
+//! re-exports everything here and adds the provider adapters.
+//!
+//! ```
+//! use refundkit_core::{IdempotencyKey, Money, RefundAmount, RefundReason, RefundRequest};
+//!
+//! // Money is an exact decimal plus a currency that knows its exponent.
+//! let amount = Money::parse("10.01", "USD")?;
+//! assert_eq!(amount.to_minor_units()?, 1001);
+//! assert_eq!(Money::parse("1000", "JPY")?.to_major_string(), "1000");
+//! assert!(Money::parse("10.001", "USD").is_err()); // never rounded
+//!
+//! // One key per logical refund, the same in every process that retries it.
+//! let key = IdempotencyKey::derive("billing", "order-6789/refund-1")?;
+//!
+//! let request = RefundRequest::builder(
+//!     "PI1234567890123456789",
+//!     RefundAmount::Partial(amount),
+//!     RefundReason::RequestedByCustomer,
+//! )
+//! .idempotency_key(key)
+//! .build()?;
+//! assert_eq!(request.idempotency_key(), &key);
+//!
+//! // Zero, negative and over-precise amounts never reach a provider.
+//! let zero = RefundRequest::builder(
+//!     "PI1",
+//!     RefundAmount::Partial(Money::parse("0", "USD")?),
+//!     RefundReason::Duplicate,
+//! )
+//! .build();
+//! assert_eq!(zero.unwrap_err().field(), "amount");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+mod error;
+mod helpers;
+mod idempotency;
+mod ids;
+mod integrity;
+mod money;
+mod provider;
+mod refund;
+mod request;
+pub mod transport;
+pub mod webhook;
+
+pub use error::{ErrorKind, ProviderError, RefundError, ValidationError};
+pub use helpers::{refund_many, wait_for_final, wait_for_final_with_progress, PollPolicy};
+pub use idempotency::IdempotencyKey;
+pub use ids::{check_opaque_id, ProviderKind, RefundId, RefundRef};
+pub use integrity::check_echo;
+pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
+pub use provider::RefundProvider;
+pub use refund::{Capabilities, FailureReason, ListRefunds, Refund, RefundPage, RefundStatus};
+pub use request::{
+    ProviderOptions, RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN,
+};
+pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
+
+/// Re-exported so adapters and users name the same versions.
+pub use rust_decimal::Decimal;
+pub use secrecy::{ExposeSecret, SecretString};
+pub use time::OffsetDateTime;

@@ -1,0 +1,90 @@
+//! The one trait every provider implements.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use time::OffsetDateTime;
+
+use crate::error::RefundError;
+use crate::ids::{ProviderKind, RefundId};
+use crate::refund::{Capabilities, ListRefunds, Refund, RefundPage};
+use crate::request::RefundRequest;
+use crate::webhook::RefundEvent;
+
+/// A payment provider's refunds, normalized. Object safe: hold it as
+/// `Arc<dyn RefundProvider>`.
+#[async_trait]
+pub trait RefundProvider: Send + Sync + fmt::Debug {
+    /// Which provider this is.
+    fn provider(&self) -> ProviderKind;
+
+    /// What it supports beyond create and get.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Creates a refund. Validates first; sends the request's idempotency key
+    /// on every attempt.
+    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError>;
+
+    /// Reads one refund.
+    async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError>;
+
+    /// Lists refunds, one page at a time.
+    async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError>;
+
+    /// Cancels a refund that has not settled. Unsupported unless
+    /// [`Capabilities::cancel_refund`] says otherwise.
+    async fn cancel_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
+        let _ = id;
+        Err(RefundError::Unsupported {
+            provider: self.provider(),
+            operation: "cancel_refund",
+        })
+    }
+
+    /// Verifies a webhook delivery with the configured secret and parses the
+    /// refund event. `now` is the clock to check the timestamp against.
+    fn verify_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<RefundEvent, RefundError> {
+        let _ = (headers, body, now);
+        Err(RefundError::Unsupported {
+            provider: self.provider(),
+            operation: "verify_webhook",
+        })
+    }
+}
+
+#[async_trait]
+impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
+    fn provider(&self) -> ProviderKind {
+        (**self).provider()
+    }
+    fn capabilities(&self) -> &Capabilities {
+        (**self).capabilities()
+    }
+    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
+        (**self).create_refund(request).await
+    }
+    async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
+        (**self).get_refund(id).await
+    }
+    async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
+        (**self).list_refunds(query).await
+    }
+    async fn cancel_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
+        (**self).cancel_refund(id).await
+    }
+    fn verify_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<RefundEvent, RefundError> {
+        (**self).verify_webhook(headers, body, now)
+    }
+}

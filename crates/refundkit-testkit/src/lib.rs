@@ -1,0 +1,1 @@
+//! refundkit testkit (in progress).

@@ -1,0 +1,1 @@
+//! refundkit adapter (in progress).
