@@ -142,7 +142,7 @@ serde_as_name!(FailureReason);
 ///
 /// The serde form is the public JSON shape (`docs/json.md`): it adds `ref`
 /// and leaves out `raw`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Refund {
     /// The provider's refund id.
@@ -199,14 +199,49 @@ impl Refund {
         RefundRef::new(self.provider, self.id.clone())
     }
 
-    /// The public JSON shape, with `ref` first.
+    /// The public JSON shape (the serde form) as a value.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut object = serde_json::Map::new();
-        object.insert("ref".into(), self.refund_ref().to_string().into());
-        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) {
-            object.extend(fields);
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The serialized form: `ref` first, no `raw`.
+#[derive(Serialize)]
+struct RefundJson<'a> {
+    #[serde(rename = "ref")]
+    reference: RefundRef,
+    id: &'a RefundId,
+    provider: ProviderKind,
+    payment_id: &'a Option<String>,
+    amount: &'a Money,
+    status: &'a RefundStatus,
+    reason: &'a Option<RefundReason>,
+    description: &'a Option<String>,
+    failure: &'a Option<FailureReason>,
+    metadata: &'a BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    created_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    updated_at: Option<OffsetDateTime>,
+}
+
+impl Serialize for Refund {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RefundJson {
+            reference: self.refund_ref(),
+            id: &self.id,
+            provider: self.provider,
+            payment_id: &self.payment_id,
+            amount: &self.amount,
+            status: &self.status,
+            reason: &self.reason,
+            description: &self.description,
+            failure: &self.failure,
+            metadata: &self.metadata,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         }
-        serde_json::Value::Object(object)
+        .serialize(serializer)
     }
 }
 
