@@ -42,6 +42,12 @@ impl ValidationError {
     }
 }
 
+impl From<MoneyError> for ValidationError {
+    fn from(error: MoneyError) -> Self {
+        ValidationError::money("amount", error)
+    }
+}
+
 /// The normalized class of an error answer from a provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -320,6 +326,12 @@ impl RefundError {
             provider,
             message: message.into(),
         }
+    }
+}
+
+impl From<MoneyError> for RefundError {
+    fn from(error: MoneyError) -> Self {
+        RefundError::Invalid(error.into())
     }
 }
 

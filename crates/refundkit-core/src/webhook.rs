@@ -12,8 +12,9 @@ use crate::refund::Refund;
 /// Default allowed distance between a webhook's timestamp and now.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// A webhook that passed signature verification, normalized.
-#[derive(Debug, Clone, PartialEq)]
+/// A webhook that passed signature verification, normalized. Serializes as
+/// `{"event_id", "kind", "refund", "signed_at"}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RefundEvent {
     /// The provider's event id: deduplicate deliveries by it.
@@ -24,6 +25,7 @@ pub struct RefundEvent {
     /// acting on money: events may arrive late or out of order.
     pub refund: Refund,
     /// When the provider signed the delivery.
+    #[serde(with = "time::serde::rfc3339")]
     pub signed_at: OffsetDateTime,
 }
 
@@ -63,6 +65,25 @@ pub enum RefundEventKind {
     Updated,
     /// Another refund event type, kept raw.
     Other(String),
+}
+
+impl RefundEventKind {
+    /// The snake_case name (`created`), or the raw event type for `Other`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefundEventKind::Created => "created",
+            RefundEventKind::Succeeded => "succeeded",
+            RefundEventKind::Failed => "failed",
+            RefundEventKind::Updated => "updated",
+            RefundEventKind::Other(raw) => raw,
+        }
+    }
+}
+
+impl serde::Serialize for RefundEventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Why a webhook was refused. Answer 400 for these and do not act on the body.

@@ -52,7 +52,13 @@ impl RefundProvider for Scripted {
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let read = self.reads.fetch_add(1, Ordering::SeqCst);
         if self.failing_reads.contains(&read) {
-            return Err(ProviderError::new(ProviderKind::InMemory, ErrorKind::ProviderUnavailable, 503, "busy").into());
+            return Err(ProviderError::new(
+                ProviderKind::InMemory,
+                ErrorKind::ProviderUnavailable,
+                503,
+                "busy",
+            )
+            .into());
         }
         let status = if read < self.pending_reads {
             RefundStatus::Pending
@@ -103,7 +109,9 @@ async fn gives_up_with_the_last_state_when_time_runs_out() {
     let error = wait_for_final(&provider, &id, policy).await.unwrap_err();
 
     match error {
-        RefundError::StillPending { refund, .. } => assert_eq!(refund.status, RefundStatus::Pending),
+        RefundError::StillPending { refund, .. } => {
+            assert_eq!(refund.status, RefundStatus::Pending)
+        }
         other => panic!("expected StillPending, got {other:?}"),
     }
 }
@@ -125,7 +133,10 @@ async fn refund_many_bounds_concurrency_and_keeps_order() {
 
     let results: Vec<_> = refund_many(provider.as_ref(), requests, 3).collect().await;
 
-    let ids: Vec<String> = results.into_iter().map(|r| r.unwrap().id.to_string()).collect();
+    let ids: Vec<String> = results
+        .into_iter()
+        .map(|r| r.unwrap().id.to_string())
+        .collect();
     let expected: Vec<String> = (0..12).map(|i| format!("pi_{i}")).collect();
     assert_eq!(ids, expected);
     assert_eq!(provider.max_in_flight.load(Ordering::SeqCst), 3);

@@ -15,7 +15,9 @@ fn sample() -> Refund {
     );
     refund.payment_id = Some("PI2043628825316691968".into());
     refund.reason = Some(RefundReason::RequestedByCustomer);
-    refund.metadata.insert("order_id".into(), "order_6789".into());
+    refund
+        .metadata
+        .insert("order_id".into(), "order_6789".into());
     refund.created_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
     refund.updated_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
     refund.raw = json!({"payment_refund_id": "RF2043629695899013120"});

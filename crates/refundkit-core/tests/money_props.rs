@@ -43,7 +43,14 @@ proptest! {
 fn the_table_knows_the_currencies_we_name() {
     let all = currencies();
     assert!(all.len() > 150, "only {} currencies", all.len());
-    for (code, exponent) in [("JPY", 0), ("KRW", 0), ("USD", 2), ("EUR", 2), ("KWD", 3), ("BHD", 3)] {
+    for (code, exponent) in [
+        ("JPY", 0),
+        ("KRW", 0),
+        ("USD", 2),
+        ("EUR", 2),
+        ("KWD", 3),
+        ("BHD", 3),
+    ] {
         let currency = Currency::new(code).unwrap();
         assert_eq!(currency.exponent(), exponent, "{code}");
         assert!(all.contains(&currency), "{code}");
@@ -65,9 +72,18 @@ fn named_currencies_convert_exactly() {
         assert_eq!(money.to_major_string(), amount, "{amount} {code}");
         assert_eq!(Money::from_minor_units(minor, money.currency()), money);
     }
-    for (amount, code) in [("1.5", "JPY"), ("0.1", "KRW"), ("10.001", "USD"), ("1.0005", "KWD"), ("0.0001", "BHD")] {
+    for (amount, code) in [
+        ("1.5", "JPY"),
+        ("0.1", "KRW"),
+        ("10.001", "USD"),
+        ("1.0005", "KWD"),
+        ("0.0001", "BHD"),
+    ] {
         assert!(
-            matches!(Money::parse(amount, code), Err(MoneyError::TooPrecise { .. })),
+            matches!(
+                Money::parse(amount, code),
+                Err(MoneyError::TooPrecise { .. })
+            ),
             "{amount} {code} accepted"
         );
     }

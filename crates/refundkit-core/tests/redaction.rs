@@ -40,7 +40,10 @@ impl Authenticator for StaticToken {
         &self,
         headers: &mut HeaderMap,
     ) -> Result<CredentialGeneration, RefundError> {
-        let value = SecretString::from(format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&self.0)));
+        let value = SecretString::from(format!(
+            "Bearer {}",
+            secrecy::ExposeSecret::expose_secret(&self.0)
+        ));
         insert_secret(headers, "x-auth-token", &value)?;
         Ok(CredentialGeneration(1))
     }

@@ -77,7 +77,8 @@ async fn server_error_then_success_sends_the_same_key_twice() {
                 .path("/v1/refunds")
                 .header("idempotency-key", key.to_string())
                 .json_body(serde_json::json!({"payment_intent": "pi_1", "amount": 1001}));
-            then.status(200).json_body(serde_json::json!({"id": "re_1"}));
+            then.status(200)
+                .json_body(serde_json::json!({"id": "re_1"}));
         })
         .await;
 
@@ -116,7 +117,9 @@ async fn rate_limit_waits_at_least_retry_after() {
     let limited = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/refunds");
-            then.status(429).header("Retry-After", "1").body("slow down");
+            then.status(429)
+                .header("Retry-After", "1")
+                .body("slow down");
         })
         .await;
     limited.up_to_n_times_async(1).await;
@@ -133,7 +136,11 @@ async fn rate_limit_waits_at_least_retry_after() {
         .await
         .unwrap();
 
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     ok.assert_calls_async(1).await;
 }
 
@@ -143,7 +150,9 @@ async fn create_timeout_becomes_outcome_unknown_with_the_key() {
     let slow = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/refunds");
-            then.status(200).body("{}").delay(Duration::from_millis(400));
+            then.status(200)
+                .body("{}")
+                .delay(Duration::from_millis(400));
         })
         .await;
     let key = IdempotencyKey::new();
@@ -163,7 +172,10 @@ async fn create_timeout_becomes_outcome_unknown_with_the_key() {
             ..
         } => {
             assert_eq!(idempotency_key, &key);
-            assert!(matches!(**source, RefundError::Timeout { .. }), "{source:?}");
+            assert!(
+                matches!(**source, RefundError::Timeout { .. }),
+                "{source:?}"
+            );
         }
         other => panic!("expected OutcomeUnknown, got {other:?}"),
     }
@@ -186,7 +198,10 @@ async fn server_errors_until_the_end_make_a_create_outcome_unknown() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, RefundError::OutcomeUnknown { .. }), "{error:?}");
+    assert!(
+        matches!(error, RefundError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
     mock.assert_calls_async(4).await;
 }
 
@@ -219,7 +234,10 @@ async fn connection_refused_is_a_plain_error_never_outcome_unknown() {
     let config = TransportConfig::default().with_retry(fast_policy().with_max_attempts(3));
 
     let error = transport(config)
-        .send(&create(&format!("http://127.0.0.1:{port}"), &IdempotencyKey::new()), None)
+        .send(
+            &create(&format!("http://127.0.0.1:{port}"), &IdempotencyKey::new()),
+            None,
+        )
         .await
         .unwrap_err();
 
@@ -238,7 +256,9 @@ async fn connection_refused_is_retried_until_the_server_is_up() {
     // The server comes up 300 ms after the first attempt was refused.
     let server = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let (mut socket, _) = listener.accept().await.unwrap();
         let mut buffer = vec![0u8; 4096];
         let _ = socket.read(&mut buffer).await.unwrap();
@@ -344,4 +364,67 @@ async fn undecodable_success_of_a_create_is_outcome_unknown() {
         .unwrap_err();
 
     assert_eq!(error.idempotency_key(), Some(&key), "{error:?}");
+}
+
+/// Hands out credentials once, then fails (a token endpoint gone down).
+#[derive(Debug, Default)]
+struct OneShotCredentials {
+    calls: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl refundkit_core::transport::Authenticator for OneShotCredentials {
+    async fn authorize(
+        &self,
+        _headers: &mut http::HeaderMap,
+    ) -> Result<refundkit_core::transport::CredentialGeneration, RefundError> {
+        match self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Ok(refundkit_core::transport::CredentialGeneration(1)),
+            _ => Err(RefundError::Config("token endpoint unreachable".into())),
+        }
+    }
+
+    async fn refresh_after_rejection(
+        &self,
+        _error: &ProviderError,
+        _generation: refundkit_core::transport::CredentialGeneration,
+    ) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn credentials_failing_after_a_maybe_delivered_attempt_leave_the_outcome_unknown() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds");
+            then.status(503);
+        })
+        .await;
+    let key = IdempotencyKey::new();
+    let auth = OneShotCredentials::default();
+
+    let error = fast_transport()
+        .send(&create(&server.base_url(), &key), Some(&auth))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.idempotency_key(), Some(&key), "{error:?}");
+}
+
+#[tokio::test]
+async fn credentials_failing_before_anything_was_sent_stay_plain_errors() {
+    let auth = OneShotCredentials::default();
+    auth.calls.store(1, std::sync::atomic::Ordering::SeqCst);
+
+    let error = fast_transport()
+        .send(
+            &create("http://127.0.0.1:9", &IdempotencyKey::new()),
+            Some(&auth),
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, RefundError::Config(_)), "{error:?}");
 }

@@ -283,6 +283,12 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         error: &ProviderError,
         generation: CredentialGeneration,
     ) -> bool;
+
+    /// Secrets that never travel in a header but might be echoed back (a raw
+    /// API key inside a Basic header): scrubbed from every message too.
+    fn scrub_values(&self) -> Vec<SecretString> {
+        Vec::new()
+    }
 }
 
 /// The shared HTTP client of one provider adapter. Cheap to clone.
@@ -367,10 +373,16 @@ impl Transport {
         loop {
             attempt += 1;
             let mut headers = request.headers.clone();
+            // Credentials that cannot be had on a later attempt still leave an
+            // earlier, possibly delivered attempt unresolved.
             let generation = match auth {
-                Some(auth) => Some(auth.authorize(&mut headers).await?),
+                Some(auth) => match auth.authorize(&mut headers).await {
+                    Ok(generation) => Some(generation),
+                    Err(error) => return Err(self.unresolved(request, error, maybe_delivered)),
+                },
                 None => None,
             };
+            let scrub_extra = auth.map(|auth| auth.scrub_values()).unwrap_or_default();
             let span = tracing::info_span!(
                 "refundkit.http",
                 provider = %self.inner.provider,
@@ -379,7 +391,11 @@ impl Transport {
                 status = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
             );
-            let (error, delivered) = match self.attempt(request, headers).instrument(span).await {
+            let (error, delivered) = match self
+                .attempt(request, headers, &scrub_extra)
+                .instrument(span)
+                .await
+            {
                 Attempt::Success(response) => return Ok(response),
                 Attempt::Failed {
                     error,
@@ -453,6 +469,26 @@ impl Transport {
         }
     }
 
+    /// An error that says nothing about earlier attempts: a create that may
+    /// have been delivered stays `OutcomeUnknown`.
+    fn unresolved(
+        &self,
+        request: &ApiRequest,
+        error: RefundError,
+        maybe_delivered: bool,
+    ) -> RefundError {
+        match (request.operation, request.idempotency_key) {
+            (Operation::CreateRefund, Some(key)) if maybe_delivered => {
+                RefundError::OutcomeUnknown {
+                    provider: self.inner.provider,
+                    idempotency_key: key,
+                    source: Box::new(error),
+                }
+            }
+            _ => error,
+        }
+    }
+
     /// The final error of a call: a create that may have been delivered and
     /// got no definitive answer is `OutcomeUnknown`.
     fn settle(
@@ -473,21 +509,28 @@ impl Transport {
             RefundError::Transport { .. } | RefundError::Timeout { .. } => false,
             _ => true,
         };
-        match (request.operation, request.idempotency_key) {
-            (Operation::CreateRefund, Some(key)) if maybe_delivered && !definitive => {
-                RefundError::OutcomeUnknown {
-                    provider: self.inner.provider,
-                    idempotency_key: key,
-                    source: Box::new(error),
-                }
-            }
-            _ => error,
+        if definitive {
+            error
+        } else {
+            self.unresolved(request, error, maybe_delivered)
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, headers: HeaderMap) -> Attempt {
+    async fn attempt(
+        &self,
+        request: &ApiRequest,
+        headers: HeaderMap,
+        scrub_extra: &[SecretString],
+    ) -> Attempt {
         let provider = self.inner.provider;
-        let secrets = sensitive_values(&headers);
+        let mut secrets = sensitive_values(&headers);
+        secrets.extend(
+            scrub_extra
+                .iter()
+                .map(|secret| secret.expose_secret().to_string())
+                .filter(|secret| secret.len() >= 4),
+        );
+        secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
         let started = Instant::now();
         let mut builder = self
             .inner

@@ -1,0 +1,201 @@
+//! Runs one subcommand and returns its JSON output.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use refundkit::{
+    IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, RefundAmount, RefundError,
+    RefundReason, RefundRef, RefundRequest, Refunds, ValidationError,
+};
+use serde_json::Value;
+
+use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
+
+/// Namespace of keys derived from `--reference`.
+pub const REFERENCE_NAMESPACE: &str = "refundkit";
+
+/// A failure, with the idempotency key a create was sent with.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong.
+    pub error: RefundError,
+    /// The key of the create that failed, to retry with.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl From<RefundError> for Failure {
+    fn from(error: RefundError) -> Self {
+        Self {
+            error,
+            idempotency_key: None,
+        }
+    }
+}
+
+impl From<ValidationError> for Failure {
+    fn from(error: ValidationError) -> Self {
+        RefundError::Invalid(error).into()
+    }
+}
+
+impl From<ProviderArg> for ProviderKind {
+    fn from(provider: ProviderArg) -> Self {
+        match provider {
+            ProviderArg::Uqpay => ProviderKind::UqPay,
+            ProviderArg::Wooshpay => ProviderKind::WooshPay,
+        }
+    }
+}
+
+/// Runs `command` and returns what to print.
+pub async fn run(command: Command) -> Result<Value, Failure> {
+    match command {
+        Command::Create(args) => create(args).await,
+        Command::Get { reference } => {
+            let reference = parse_ref(&reference)?;
+            let refund = Refunds::from_env()?.get_refund(&reference).await?;
+            Ok(refund.to_json())
+        }
+        Command::List {
+            provider,
+            payment,
+            page,
+            page_size,
+        } => {
+            let mut query = ListRefunds::default().page(page).page_size(page_size);
+            query.payment_id = payment;
+            let page = Refunds::from_env()?
+                .list_refunds(provider.into(), &query)
+                .await?;
+            Ok(serde_json::to_value(&page).unwrap_or(Value::Null))
+        }
+        Command::Wait { reference, timeout } => wait(&reference, timeout).await,
+        Command::VerifyWebhook {
+            provider,
+            body,
+            headers,
+        } => verify_webhook(provider.into(), &body, &headers),
+    }
+}
+
+fn parse_ref(text: &str) -> Result<RefundRef, Failure> {
+    Ok(text.parse::<RefundRef>()?)
+}
+
+async fn create(args: CreateArgs) -> Result<Value, Failure> {
+    let key = match (&args.idempotency_key, &args.reference) {
+        (Some(key), _) => IdempotencyKey::parse(key)?,
+        (None, Some(reference)) => IdempotencyKey::derive(REFERENCE_NAMESPACE, reference)?,
+        (None, None) => IdempotencyKey::new(),
+    };
+    let with_key = |error: RefundError| Failure {
+        error,
+        idempotency_key: Some(key),
+    };
+    let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
+    let refunds = Refunds::from_env().map_err(with_key)?;
+    let refund = refunds
+        .create_refund_at(args.provider.into(), &request)
+        .await
+        .map_err(with_key)?;
+    Ok(refund.to_json())
+}
+
+fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest, ValidationError> {
+    let amount = match (&args.amount, &args.currency, args.full) {
+        (Some(amount), Some(currency), false) => RefundAmount::Partial(
+            Money::parse(amount, currency).map_err(|e| ValidationError::money("amount", e))?,
+        ),
+        (None, None, true) => RefundAmount::Full,
+        _ => {
+            return Err(ValidationError::new(
+                "amount",
+                "give --amount with --currency, or --full",
+            ))
+        }
+    };
+    let reason = match args.reason {
+        ReasonArg::Duplicate => RefundReason::Duplicate,
+        ReasonArg::Fraudulent => RefundReason::Fraudulent,
+        ReasonArg::RequestedByCustomer => RefundReason::RequestedByCustomer,
+        ReasonArg::ResolvedDispute => RefundReason::ResolvedDispute,
+        ReasonArg::Other => match &args.description {
+            Some(text) => RefundReason::Other(text.clone()),
+            None => {
+                return Err(ValidationError::new(
+                    "reason",
+                    "--reason other needs --description with the text",
+                ))
+            }
+        },
+    };
+    let mut builder =
+        RefundRequest::builder(args.payment.clone(), amount, reason).idempotency_key(key);
+    if let (Some(text), false) = (&args.description, args.reason == ReasonArg::Other) {
+        builder = builder.description(text.clone());
+    }
+    for pair in &args.metadata {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            ValidationError::new("metadata", format!("{pair:?} is not KEY=VALUE"))
+        })?;
+        builder = builder.metadata(name, value);
+    }
+    if let Some(attempt) = &args.attempt {
+        builder = builder.payment_attempt_id(attempt.clone());
+    }
+    if let Some(account) = &args.on_behalf_of {
+        builder = builder.on_behalf_of(account.clone());
+    }
+    builder.build()
+}
+
+async fn wait(reference: &str, timeout: u64) -> Result<Value, Failure> {
+    let reference = parse_ref(reference)?;
+    let refunds = Refunds::from_env()?;
+    let policy = PollPolicy::default().with_timeout(Duration::from_secs(timeout));
+    let started = Instant::now();
+    let show_progress = std::io::stderr().is_terminal();
+    let mut progress = |refund: &refundkit::Refund| {
+        if show_progress {
+            eprint!(
+                "\rwaiting for {}: {} after {} s   ",
+                refund.refund_ref(),
+                refund.status,
+                started.elapsed().as_secs()
+            );
+        }
+    };
+    let result = refunds
+        .wait_for_final_with_progress(&reference, policy, &mut progress)
+        .await;
+    if show_progress {
+        eprintln!();
+    }
+    Ok(result?.to_json())
+}
+
+fn verify_webhook(
+    provider: ProviderKind,
+    body_path: &std::path::Path,
+    header_lines: &[String],
+) -> Result<Value, Failure> {
+    let body = std::fs::read(body_path).map_err(|e| {
+        ValidationError::new("body", format!("cannot read {}: {e}", body_path.display()))
+    })?;
+    let mut headers = HeaderMap::new();
+    for line in header_lines {
+        let (name, value) = line.split_once(':').ok_or_else(|| {
+            ValidationError::new("header", format!("{line:?} is not 'Name: value'"))
+        })?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            ValidationError::new("header", format!("{name:?} is not a header name"))
+        })?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|_| {
+            ValidationError::new("header", format!("value of {name} is not header text"))
+        })?;
+        headers.append(name, value);
+    }
+    let event = refundkit::webhooks::verify_from_env(provider, &headers, &body)?;
+    Ok(serde_json::to_value(&event).unwrap_or(Value::Null))
+}

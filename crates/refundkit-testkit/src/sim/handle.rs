@@ -1,0 +1,175 @@
+//! [`ProviderSim`]: the test's controls over one simulated provider.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use refundkit_core::{Money, ProviderKind};
+
+use super::fault::{Calls, Fault, Route};
+use super::journal::JournalEntry;
+use super::{SimCore, SimCredentials};
+use crate::model::{PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund};
+use crate::util::lock;
+
+/// One simulated provider: seed payments, script faults, choose how refunds
+/// settle, and inspect the ledger and the request journal. Cheap to clone;
+/// every clone controls the same simulator.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use refundkit_core::Money;
+/// use refundkit_testkit::{Calls, Fault, PaymentSeed, Route, SettleMode, Simulator};
+///
+/// let sim = Simulator::start().await?;
+/// let wooshpay = sim.wooshpay();
+/// let payment = wooshpay.seed_payment(PaymentSeed::captured(Money::parse("25.00", "EUR")?));
+/// assert!(payment.starts_with("pi_"));
+/// wooshpay.set_settle_mode(SettleMode::AfterReads(1));
+/// wooshpay.inject_fault(Route::CreateRefund, Calls::Next(1), Fault::ServerError(503));
+/// assert_eq!(wooshpay.refund_count(), 0);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ProviderSim {
+    core: Arc<SimCore>,
+}
+
+impl fmt::Debug for ProviderSim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSim")
+            .field("kind", &self.core.kind)
+            .field("base_url", &self.core.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderSim {
+    pub(crate) fn new(core: Arc<SimCore>) -> Self {
+        Self { core }
+    }
+
+    /// Which provider this simulates.
+    pub fn kind(&self) -> ProviderKind {
+        self.core.kind
+    }
+
+    /// The base URL to configure a client with (UQPay's ends in `/api`).
+    pub fn base_url(&self) -> &str {
+        &self.core.base_url
+    }
+
+    /// The credentials the simulator accepts.
+    pub fn credentials(&self) -> &SimCredentials {
+        &self.core.credentials
+    }
+
+    /// Seeds a payment; returns its id (`PI…`/`pi_…` + 19 digits unless the
+    /// seed chose one).
+    pub fn seed_payment(&self, seed: PaymentSeed) -> String {
+        lock(&self.core.ledger).seed(seed)
+    }
+
+    /// Seeds a `Succeeded` payment with `amount` captured; returns its id.
+    pub fn seed_captured(&self, amount: Money) -> String {
+        self.seed_payment(PaymentSeed::captured(amount))
+    }
+
+    /// A seeded payment with what has been refunded so far.
+    pub fn payment(&self, payment_id: &str) -> Option<SimPayment> {
+        lock(&self.core.ledger).payment(payment_id)
+    }
+
+    /// Changes a payment's state; false when there is no such payment.
+    pub fn set_payment_status(&self, payment_id: &str, status: PaymentStatus) -> bool {
+        lock(&self.core.ledger).set_payment_status(payment_id, status)
+    }
+
+    /// Makes the payment's refunds settle as failed (or not, with `false`)
+    /// from their next settlement on; false when there is no such payment.
+    pub fn fail_refunds(&self, payment_id: &str, fail: bool) -> bool {
+        lock(&self.core.ledger).set_fail_refunds(payment_id, fail)
+    }
+
+    /// How refunds created from now on settle.
+    pub fn set_settle_mode(&self, mode: SettleMode) {
+        lock(&self.core.ledger).set_settle_mode(mode);
+    }
+
+    /// Every refund in the ledger, newest first (reading them here counts
+    /// no read).
+    pub fn refunds(&self) -> Vec<SimRefund> {
+        lock(&self.core.ledger).refunds(|_, _| true)
+    }
+
+    /// The refunds of one payment, newest first.
+    pub fn refunds_for(&self, payment_id: &str) -> Vec<SimRefund> {
+        lock(&self.core.ledger).refunds(|r, _| r.payment_id == payment_id)
+    }
+
+    /// One refund by id, without counting a read.
+    pub fn refund(&self, refund_id: &str) -> Option<SimRefund> {
+        lock(&self.core.ledger)
+            .refunds(|r, _| r.id == refund_id)
+            .into_iter()
+            .next()
+    }
+
+    /// How many refunds the ledger holds (failed ones included).
+    pub fn refund_count(&self) -> usize {
+        self.refunds().len()
+    }
+
+    /// How many refunds of one payment the ledger holds.
+    pub fn refund_count_for(&self, payment_id: &str) -> usize {
+        self.refunds_for(payment_id).len()
+    }
+
+    /// Every request received so far, oldest first, credentials masked.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.core.journal.entries()
+    }
+
+    /// How many requests the journal holds.
+    pub fn journal_len(&self) -> usize {
+        self.core.journal.len()
+    }
+
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.core.journal.clear();
+    }
+
+    /// Scripts `fault` for `calls` of `route`.
+    pub fn inject_fault(&self, route: Route, calls: Calls, fault: Fault) {
+        self.core.faults.inject(route, calls, fault);
+    }
+
+    /// Removes every scripted fault (call counts go on).
+    pub fn clear_faults(&self) {
+        self.core.faults.clear();
+    }
+
+    /// How many requests `route` has received.
+    pub fn call_count(&self, route: Route) -> u32 {
+        self.core.faults.calls(route)
+    }
+
+    /// UQPay: the lifetime of tokens minted from now on. WooshPay has no
+    /// tokens, so there it has no effect.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        lock(&self.core.tokens).set_ttl(ttl);
+    }
+
+    /// UQPay: the lifetime of newly minted tokens.
+    pub fn token_ttl(&self) -> Duration {
+        lock(&self.core.tokens).ttl()
+    }
+
+    /// UQPay: every token minted so far is expired from now on; the next call
+    /// with one gets the `token_expired` 401. No effect on WooshPay.
+    pub fn expire_tokens(&self) {
+        lock(&self.core.tokens).expire_all();
+    }
+}

@@ -1,0 +1,329 @@
+//! The HTTP simulators of UQPay and WooshPay, started in-process.
+
+mod fault;
+mod handle;
+mod journal;
+mod server;
+pub(crate) mod uqpay;
+pub(crate) mod wooshpay;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use refundkit_core::ProviderKind;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use fault::{Calls, Fault, Route};
+pub use handle::ProviderSim;
+pub use journal::{JournalEntry, MASK};
+
+use crate::idempotency::IdempotencyStore;
+use crate::ledger::{IdScheme, Ledger};
+use crate::model::SettleMode;
+use fault::FaultScript;
+use journal::Journal;
+use server::{Api, Reply};
+use uqpay::TokenStore;
+
+/// Default UQPay client id (`x-client-id`).
+pub const DEFAULT_UQPAY_CLIENT_ID: &str = "sim-client";
+/// Default UQPay API key (`x-api-key`).
+pub const DEFAULT_UQPAY_API_KEY: &str = "sim-api-key";
+/// Default WooshPay secret key (HTTP Basic user).
+pub const DEFAULT_WOOSHPAY_SECRET_KEY: &str = "sk_test_simulator";
+/// Default UQPay token lifetime: 30 minutes, as in production.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The credentials a simulated provider accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimCredentials {
+    /// UQPay: the token call checks both.
+    UqPay {
+        /// `x-client-id`.
+        client_id: String,
+        /// `x-api-key`.
+        api_key: String,
+    },
+    /// WooshPay: HTTP Basic with the secret key as user, empty password.
+    WooshPay {
+        /// `sk_test_…` or `sk_live_…`.
+        secret_key: String,
+    },
+}
+
+/// Why a simulator did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The listening socket could not be bound.
+    #[error("cannot listen for {provider} on {addr}: {source}")]
+    Bind {
+        /// The provider being started.
+        provider: ProviderKind,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// A setting is unusable (names the setting, never a secret).
+    #[error("invalid simulator setting: {0}")]
+    Config(String),
+}
+
+/// The shared state behind one simulated provider.
+pub(crate) struct SimCore {
+    pub kind: ProviderKind,
+    pub base_url: String,
+    pub credentials: SimCredentials,
+    pub ledger: Mutex<Ledger>,
+    pub journal: Journal,
+    pub faults: FaultScript,
+    pub idempotency: Mutex<IdempotencyStore<serde_json::Value, Reply>>,
+    pub tokens: Mutex<TokenStore>,
+}
+
+/// Settings for [`Simulator`]; start with [`Simulator::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SimulatorBuilder {
+    host: IpAddr,
+    uqpay_port: u16,
+    wooshpay_port: u16,
+    uqpay_client_id: String,
+    uqpay_api_key: String,
+    wooshpay_secret_key: String,
+    token_ttl: Duration,
+    settle_mode: SettleMode,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            uqpay_port: 0,
+            wooshpay_port: 0,
+            uqpay_client_id: DEFAULT_UQPAY_CLIENT_ID.into(),
+            uqpay_api_key: DEFAULT_UQPAY_API_KEY.into(),
+            wooshpay_secret_key: DEFAULT_WOOSHPAY_SECRET_KEY.into(),
+            token_ttl: DEFAULT_TOKEN_TTL,
+            settle_mode: SettleMode::Instant,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// UQPay's port (default 0: any free port).
+    pub fn uqpay_port(mut self, port: u16) -> Self {
+        self.uqpay_port = port;
+        self
+    }
+
+    /// WooshPay's port (default 0: any free port).
+    pub fn wooshpay_port(mut self, port: u16) -> Self {
+        self.wooshpay_port = port;
+        self
+    }
+
+    /// UQPay's client id and API key (default `sim-client` / `sim-api-key`).
+    pub fn uqpay_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        api_key: impl Into<String>,
+    ) -> Self {
+        self.uqpay_client_id = client_id.into();
+        self.uqpay_api_key = api_key.into();
+        self
+    }
+
+    /// WooshPay's secret key (default `sk_test_simulator`); must start with `sk_`.
+    pub fn wooshpay_secret_key(mut self, secret_key: impl Into<String>) -> Self {
+        self.wooshpay_secret_key = secret_key.into();
+        self
+    }
+
+    /// UQPay token lifetime (default 30 minutes).
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// How refunds settle at both providers (default [`SettleMode::Instant`]).
+    pub fn settle_mode(mut self, mode: SettleMode) -> Self {
+        self.settle_mode = mode;
+        self
+    }
+
+    /// Binds both providers on loopback and starts serving.
+    pub async fn start(self) -> Result<Simulator, SimError> {
+        if self.uqpay_client_id.is_empty() || self.uqpay_api_key.is_empty() {
+            return Err(SimError::Config(
+                "UQPay client id and API key must not be empty".into(),
+            ));
+        }
+        if !self.wooshpay_secret_key.starts_with("sk_") || self.wooshpay_secret_key.len() <= 3 {
+            return Err(SimError::Config(
+                "the WooshPay secret key must start with sk_ (sk_test_… or sk_live_…)".into(),
+            ));
+        }
+        let (shutdown, watch) = watch::channel(false);
+        let uqpay = self.bind(ProviderKind::UqPay, self.uqpay_port).await?;
+        let wooshpay = self
+            .bind(ProviderKind::WooshPay, self.wooshpay_port)
+            .await?;
+        let uqpay = self.launch(uqpay, ProviderKind::UqPay, watch.clone())?;
+        let wooshpay = self.launch(wooshpay, ProviderKind::WooshPay, watch)?;
+        Ok(Simulator {
+            uqpay,
+            wooshpay,
+            _shutdown: shutdown,
+        })
+    }
+
+    async fn bind(&self, provider: ProviderKind, port: u16) -> Result<TcpListener, SimError> {
+        let addr = SocketAddr::new(self.host, port);
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| SimError::Bind {
+                provider,
+                addr,
+                source,
+            })
+    }
+
+    fn launch(
+        &self,
+        listener: TcpListener,
+        kind: ProviderKind,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<ProviderSim, SimError> {
+        let addr = server::local_addr(&listener).map_err(|source| SimError::Bind {
+            provider: kind,
+            addr: SocketAddr::new(self.host, 0),
+            source,
+        })?;
+        let (base_url, credentials, ids) = match kind {
+            ProviderKind::UqPay => (
+                format!("http://{addr}/api"),
+                SimCredentials::UqPay {
+                    client_id: self.uqpay_client_id.clone(),
+                    api_key: self.uqpay_api_key.clone(),
+                },
+                uqpay::IDS,
+            ),
+            _ => (
+                format!("http://{addr}"),
+                SimCredentials::WooshPay {
+                    secret_key: self.wooshpay_secret_key.clone(),
+                },
+                wooshpay::IDS,
+            ),
+        };
+        let core = Arc::new(new_core(kind, base_url, credentials, ids, self));
+        let api: Arc<dyn Api> = match kind {
+            ProviderKind::UqPay => Arc::new(uqpay::UqPayApi { core: core.clone() }),
+            _ => Arc::new(wooshpay::WooshPayApi { core: core.clone() }),
+        };
+        tokio::spawn(server::serve(listener, api, core.clone(), shutdown));
+        Ok(ProviderSim::new(core))
+    }
+}
+
+fn new_core(
+    kind: ProviderKind,
+    base_url: String,
+    credentials: SimCredentials,
+    ids: IdScheme,
+    settings: &SimulatorBuilder,
+) -> SimCore {
+    SimCore {
+        kind,
+        base_url,
+        credentials,
+        ledger: Mutex::new(Ledger::new(ids, settings.settle_mode)),
+        journal: Journal::default(),
+        faults: FaultScript::default(),
+        idempotency: Mutex::new(IdempotencyStore::default()),
+        tokens: Mutex::new(TokenStore::new(settings.token_ttl)),
+    }
+}
+
+/// Both simulated providers, serving on loopback until dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use refundkit_testkit::Simulator;
+///
+/// let sim = Simulator::start().await?;
+/// assert!(sim.uqpay_base_url().ends_with("/api"));
+/// assert_eq!(sim.uqpay_client_id(), "sim-client");
+/// assert_eq!(sim.wooshpay_secret_key(), "sk_test_simulator");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Simulator {
+    uqpay: ProviderSim,
+    wooshpay: ProviderSim,
+    /// Dropping the sender stops every server task and connection.
+    _shutdown: watch::Sender<bool>,
+}
+
+impl Simulator {
+    /// Starts both providers on free loopback ports with the default
+    /// credentials (`sim-client` / `sim-api-key`, `sk_test_simulator`).
+    pub async fn start() -> Result<Self, SimError> {
+        SimulatorBuilder::default().start().await
+    }
+
+    /// Settings for ports, credentials, token lifetime and settle mode.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// The UQPay simulator's controls.
+    pub fn uqpay(&self) -> &ProviderSim {
+        &self.uqpay
+    }
+
+    /// The WooshPay simulator's controls.
+    pub fn wooshpay(&self) -> &ProviderSim {
+        &self.wooshpay
+    }
+
+    /// `http://127.0.0.1:PORT/api`.
+    pub fn uqpay_base_url(&self) -> String {
+        self.uqpay.base_url().to_string()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn wooshpay_base_url(&self) -> String {
+        self.wooshpay.base_url().to_string()
+    }
+
+    /// The UQPay client id accepted.
+    pub fn uqpay_client_id(&self) -> &str {
+        match self.uqpay.credentials() {
+            SimCredentials::UqPay { client_id, .. } => client_id,
+            SimCredentials::WooshPay { .. } => "",
+        }
+    }
+
+    /// The UQPay API key accepted.
+    pub fn uqpay_api_key(&self) -> &str {
+        match self.uqpay.credentials() {
+            SimCredentials::UqPay { api_key, .. } => api_key,
+            SimCredentials::WooshPay { .. } => "",
+        }
+    }
+
+    /// The WooshPay secret key accepted.
+    pub fn wooshpay_secret_key(&self) -> &str {
+        match self.wooshpay.credentials() {
+            SimCredentials::WooshPay { secret_key } => secret_key,
+            SimCredentials::UqPay { .. } => "",
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! A minimal WooshPay client written from the provider docs and
+//! `docs/wire-assumptions.md`, on core's transport, so the conformance suite
+//! and the fault table can be exercised over HTTP inside this crate.
+
+use async_trait::async_trait;
+use refundkit_core::transport::{
+    ApiRequest, BaseUrl, ErrorClassifier, ErrorResponse, Operation, Transport, TransportConfig,
+};
+use refundkit_core::{
+    Capabilities, Currency, ErrorKind, ListRefunds, Money, ProviderError, ProviderKind, Refund,
+    RefundAmount, RefundError, RefundId, RefundPage, RefundProvider, RefundRequest, RefundStatus,
+    SecretString,
+};
+use refundkit_testkit::{wooshpay_exponent, ProviderSim, SimCredentials};
+use serde_json::{json, Value};
+
+const REASONS: [&str; 4] = [
+    "duplicate",
+    "fraudulent",
+    "requested_by_customer",
+    "resolved_dispute",
+];
+
+#[derive(Debug)]
+struct Classifier;
+
+impl ErrorClassifier for Classifier {
+    fn classify(&self, _: Operation, response: &ErrorResponse) -> ProviderError {
+        let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        let code = body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let kind = match (response.status, code.as_str()) {
+            (_, "resource_missing") => ErrorKind::NotFound,
+            (_, "amount_too_large" | "charge_already_refunded") => {
+                ErrorKind::RefundExceedsAvailable
+            }
+            (409, "idempotency_key_in_use") => ErrorKind::RequestInProgress,
+            (409, _) => ErrorKind::IdempotencyConflict,
+            (401, _) => ErrorKind::Authentication,
+            (402, _) => ErrorKind::PaymentNotRefundable,
+            (403, _) => ErrorKind::PermissionDenied,
+            (404, _) => ErrorKind::NotFound,
+            (429, _) => ErrorKind::RateLimited,
+            (500..=599, _) => ErrorKind::ProviderUnavailable,
+            (400, _) => ErrorKind::InvalidRequest,
+            _ => ErrorKind::Other,
+        };
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or("no message")
+            .to_string();
+        ProviderError::new(ProviderKind::WooshPay, kind, response.status, message).with_code(code)
+    }
+}
+
+#[derive(Debug)]
+pub struct MiniWooshPay {
+    transport: Transport,
+    base: BaseUrl,
+    authorization: SecretString,
+    capabilities: Capabilities,
+}
+
+impl MiniWooshPay {
+    pub fn new(sim: &ProviderSim, config: TransportConfig) -> Result<Self, RefundError> {
+        let SimCredentials::WooshPay { secret_key } = sim.credentials() else {
+            return Err(RefundError::Config("not a WooshPay simulator".into()));
+        };
+        Ok(Self {
+            transport: Transport::new(ProviderKind::WooshPay, config, Classifier)?,
+            base: BaseUrl::parse("base url", sim.base_url())?,
+            authorization: SecretString::from(super::basic(secret_key)),
+            capabilities: Capabilities::minimal(),
+        })
+    }
+
+    fn to_refund(body: &Value) -> Result<Refund, RefundError> {
+        let decode = |what: &str| RefundError::decode(ProviderKind::WooshPay, what.to_string());
+        let currency = Currency::new(
+            body["currency"]
+                .as_str()
+                .ok_or_else(|| decode("currency"))?,
+        )
+        .map_err(|e| decode(&e.to_string()))?;
+        let minor = body["amount"].as_i64().ok_or_else(|| decode("amount"))?;
+        let amount = Money::from_minor_units_at(minor, currency, wooshpay_exponent(currency))
+            .map_err(|e| decode(&e.to_string()))?;
+        let id = RefundId::new(body["id"].as_str().ok_or_else(|| decode("id"))?)
+            .map_err(|e| decode(&e.to_string()))?;
+        let status = RefundStatus::from_name(body["status"].as_str().unwrap_or_default());
+        let mut refund = Refund::new(ProviderKind::WooshPay, id, amount, status);
+        refund.payment_id = body["payment_intent"].as_str().map(str::to_string);
+        refund.raw = body.clone();
+        Ok(refund)
+    }
+}
+
+#[async_trait]
+impl RefundProvider for MiniWooshPay {
+    fn provider(&self) -> ProviderKind {
+        ProviderKind::WooshPay
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
+        request.validate()?;
+        let mut body = json!({"payment_intent": request.payment_id()});
+        if let RefundAmount::Partial(money) = request.amount() {
+            let minor = money
+                .to_minor_units_at(wooshpay_exponent(money.currency()))
+                .map_err(|e| refundkit_core::ValidationError::money("amount", e))?;
+            body["amount"] = json!(minor);
+        }
+        if REASONS.contains(&request.reason().as_code()) {
+            body["reason"] = json!(request.reason().as_code());
+        }
+        let url = self.base.join(&["v1", "refunds"]);
+        let api = ApiRequest::post_json(Operation::CreateRefund, url, &body)?
+            .secret_header("authorization", &self.authorization)?
+            .idempotency_key("idempotency-key", request.idempotency_key());
+        let (answer, _) = self.transport.send_json::<Value>(&api, None).await?;
+        Self::to_refund(&answer)
+    }
+
+    async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
+        let url = self.base.join(&["v1", "refunds", id.as_str()]);
+        let api = ApiRequest::get(Operation::GetRefund, url)
+            .secret_header("authorization", &self.authorization)?;
+        let (answer, _) = self.transport.send_json::<Value>(&api, None).await?;
+        Self::to_refund(&answer)
+    }
+
+    async fn list_refunds(&self, _: &ListRefunds) -> Result<RefundPage, RefundError> {
+        Err(RefundError::Unsupported {
+            provider: ProviderKind::WooshPay,
+            operation: "list_refunds",
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! UQPay token auth for core's transport: mint with `x-client-id` +
+//! `x-api-key`, send `x-auth-token: Bearer <token>`, re-mint once on an
+//! expired-token 401.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use refundkit_core::transport::{
+    insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
+};
+use refundkit_core::{
+    ExposeSecret, OffsetDateTime, ProviderError, ProviderKind, RefundError, SecretString,
+};
+use url::Url;
+
+use crate::token::{AccessToken, MintedToken, TokenMinter, TokenStore};
+use crate::wire::TokenResponse;
+
+/// The header every UQPay call carries (token call included).
+pub(crate) const CLIENT_ID_HEADER: &str = "x-client-id";
+const API_KEY_HEADER: &str = "x-api-key";
+const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+
+/// 401 messages (lower case) that mean "your token expired: mint a new one".
+const EXPIRED_TOKEN_MESSAGES: [&str; 4] = [
+    "token has expired",
+    "login expired",
+    "token expired",
+    "jwt expired",
+];
+
+/// Whether a 401 says the token expired (UQPay SDK patterns, any case).
+pub(crate) fn says_token_expired(error: &ProviderError) -> bool {
+    let message = error.message.to_ascii_lowercase();
+    EXPIRED_TOKEN_MESSAGES
+        .iter()
+        .any(|pattern| message.contains(pattern))
+        || error.provider_code.as_deref() == Some("token_expired")
+}
+
+/// Mints, caches and attaches UQPay access tokens.
+pub(crate) struct TokenAuth {
+    transport: Transport,
+    token_url: Url,
+    client_id: String,
+    api_key: SecretString,
+    store: Arc<dyn TokenStore>,
+}
+
+impl TokenAuth {
+    pub fn new(
+        transport: Transport,
+        token_url: Url,
+        client_id: String,
+        api_key: SecretString,
+        store: Arc<dyn TokenStore>,
+    ) -> Self {
+        Self {
+            transport,
+            token_url,
+            client_id,
+            api_key,
+            store,
+        }
+    }
+
+    /// The stored token, refreshed first when it is missing or within the
+    /// refresh margin of its expiry.
+    async fn usable_token(&self) -> Result<AccessToken, RefundError> {
+        let stale = match self.store.get().await {
+            Some(token) if !token.needs_refresh(OffsetDateTime::now_utc()) => return Ok(token),
+            Some(token) => Some(token.generation()),
+            None => None,
+        };
+        self.store.refresh(stale, self).await
+    }
+}
+
+impl fmt::Debug for TokenAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenAuth")
+            .field("token_url", &self.token_url.as_str())
+            .field("client_id", &self.client_id)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenMinter for TokenAuth {
+    async fn mint(&self) -> Result<MintedToken, RefundError> {
+        let request = ApiRequest::post_empty(Operation::FetchToken, self.token_url.clone())
+            .header(CLIENT_ID_HEADER, &self.client_id)?
+            .secret_header(API_KEY_HEADER, &self.api_key)?;
+        let response = self.transport.send(&request, None).await?;
+        // Decoded here, not with `send_json`: a serde message could quote the token.
+        let decoded: TokenResponse = serde_json::from_slice(&response.body).map_err(|_| {
+            RefundError::decode(
+                ProviderKind::UqPay,
+                "token response is not {auth_token: string, expired_at: unix seconds}",
+            )
+        })?;
+        if decoded.auth_token.trim().is_empty() {
+            return Err(RefundError::decode(
+                ProviderKind::UqPay,
+                "token response has an empty auth_token",
+            ));
+        }
+        let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at).map_err(|_| {
+            RefundError::decode(ProviderKind::UqPay, "token expired_at is out of range")
+        })?;
+        tracing::debug!(provider = "uqpay", %expires_at, "minted an access token");
+        Ok(MintedToken {
+            value: SecretString::from(decoded.auth_token),
+            expires_at,
+        })
+    }
+}
+
+#[async_trait]
+impl Authenticator for TokenAuth {
+    async fn authorize(
+        &self,
+        headers: &mut HeaderMap,
+    ) -> Result<CredentialGeneration, RefundError> {
+        let token = self.usable_token().await?;
+        let bearer = SecretString::from(format!("Bearer {}", token.value().expose_secret()));
+        insert_secret(headers, AUTH_TOKEN_HEADER, &bearer)?;
+        Ok(token.generation())
+    }
+
+    async fn refresh_after_rejection(
+        &self,
+        error: &ProviderError,
+        generation: CredentialGeneration,
+    ) -> bool {
+        if let Some(current) = self.store.get().await {
+            if current.generation() != generation {
+                // Another task replaced the rejected token already: send with the new one.
+                return true;
+            }
+        }
+        if !says_token_expired(error) {
+            return false;
+        }
+        self.store.invalidate(generation).await;
+        match self.store.refresh(Some(generation), self).await {
+            Ok(_) => true,
+            Err(mint_error) => {
+                tracing::warn!(provider = "uqpay", error = %mint_error, "re-minting an expired token failed");
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::UqPayErrorClassifier;
+    use crate::token::InMemoryTokenStore;
+    use refundkit_core::transport::{RetryPolicy, TransportConfig};
+    use refundkit_core::ErrorKind;
+    use std::time::Duration;
+
+    fn minted(value: &str) -> MintedToken {
+        MintedToken {
+            value: SecretString::from(value),
+            expires_at: OffsetDateTime::now_utc() + Duration::from_secs(1800),
+        }
+    }
+
+    /// Auth whose token endpoint is unreachable: any mint fails.
+    fn auth(store: Arc<dyn TokenStore>) -> TokenAuth {
+        let transport = Transport::new(
+            ProviderKind::UqPay,
+            TransportConfig::default().with_retry(RetryPolicy::never()),
+            UqPayErrorClassifier,
+        )
+        .unwrap();
+        let url = Url::parse("http://127.0.0.1:9/api/v1/connect/token").unwrap();
+        TokenAuth::new(
+            transport,
+            url,
+            "client".into(),
+            SecretString::from("key"),
+            store,
+        )
+    }
+
+    fn unauthorized(message: &str) -> ProviderError {
+        ProviderError::new(ProviderKind::UqPay, ErrorKind::Authentication, 401, message)
+    }
+
+    #[test]
+    fn expired_token_messages_are_recognised_in_any_case() {
+        for message in [
+            "token has expired",
+            "Login Expired, please sign in",
+            "TOKEN EXPIRED",
+            "jwt expired",
+        ] {
+            assert!(says_token_expired(&unauthorized(message)), "{message}");
+        }
+        for message in ["invalid auth token", "invalid api key", "IP not allowed"] {
+            assert!(!says_token_expired(&unauthorized(message)), "{message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn rejection_of_a_superseded_token_resends_without_minting() {
+        let store = Arc::new(InMemoryTokenStore::new());
+        let old = store.put(minted("old")).await;
+        store.put(minted("new")).await;
+        let auth = auth(store);
+        let rejection = unauthorized("invalid auth token");
+        assert!(
+            auth.refresh_after_rejection(&rejection, old.generation())
+                .await
+        );
+    }
+
+    #[tokio::test]
+    async fn other_rejection_of_the_current_token_is_final() {
+        let store = Arc::new(InMemoryTokenStore::new());
+        let current = store.put(minted("current")).await;
+        let auth = auth(store.clone());
+        let rejection = unauthorized("invalid auth token");
+        assert!(
+            !auth
+                .refresh_after_rejection(&rejection, current.generation())
+                .await
+        );
+        assert!(
+            store.get().await.is_some(),
+            "a non-expiry 401 keeps the token"
+        );
+    }
+}

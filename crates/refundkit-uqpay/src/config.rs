@@ -1,0 +1,307 @@
+//! UQPay credentials, environment, base URL and webhook settings: a builder
+//! and `from_env`. Errors name the setting, never its value.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::HeaderValue;
+use refundkit_core::transport::{BaseUrl, TransportConfig};
+use refundkit_core::webhook::DEFAULT_TOLERANCE;
+use refundkit_core::{ExposeSecret, RefundError, SecretString};
+
+/// The UQPay sandbox API base URL.
+pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.uqpaytech.com/api";
+/// The UQPay production API base URL.
+pub const PRODUCTION_BASE_URL: &str = "https://api.uqpay.com/api";
+
+const CLIENT_ID_VAR: &str = "UQPAY_CLIENT_ID";
+const API_KEY_VAR: &str = "UQPAY_API_KEY";
+const ENVIRONMENT_VAR: &str = "UQPAY_ENVIRONMENT";
+const BASE_URL_VAR: &str = "UQPAY_BASE_URL";
+const ON_BEHALF_OF_VAR: &str = "UQPAY_ON_BEHALF_OF";
+const WEBHOOK_SECRET_VAR: &str = "UQPAY_WEBHOOK_SECRET";
+
+/// Which UQPay environment to talk to. Credentials of one do not work on the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// `https://api-sandbox.uqpaytech.com/api`: no real money.
+    Sandbox,
+    /// `https://api.uqpay.com/api`: real money.
+    Production,
+}
+
+impl Environment {
+    /// The API base URL of this environment.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Sandbox => SANDBOX_BASE_URL,
+            Environment::Production => PRODUCTION_BASE_URL,
+        }
+    }
+
+    /// `sandbox` or `production` (any case).
+    pub fn from_setting(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "sandbox" => Some(Environment::Sandbox),
+            "production" => Some(Environment::Production),
+            _ => None,
+        }
+    }
+}
+
+/// Everything a [`crate::UqPayClient`] needs. Build it with
+/// [`UqPayConfig::builder`] or [`UqPayConfig::from_env`].
+///
+/// `Debug` shows the client id and URLs, never the API key or webhook secret.
+#[derive(Clone)]
+pub struct UqPayConfig {
+    client_id: String,
+    api_key: SecretString,
+    environment: Environment,
+    base_url: BaseUrl,
+    on_behalf_of: Option<String>,
+    webhook_secret: Option<SecretString>,
+    webhook_tolerance: Duration,
+    transport: TransportConfig,
+}
+
+impl UqPayConfig {
+    /// Starts a configuration with the API client id and key (sandbox by default).
+    pub fn builder(client_id: impl Into<String>, api_key: SecretString) -> UqPayConfigBuilder {
+        UqPayConfigBuilder {
+            client_id: client_id.into(),
+            api_key,
+            environment: Environment::Sandbox,
+            base_url: None,
+            on_behalf_of: None,
+            webhook_secret: None,
+            webhook_tolerance: DEFAULT_TOLERANCE,
+            transport: TransportConfig::default(),
+        }
+    }
+
+    /// Reads `UQPAY_CLIENT_ID`, `UQPAY_API_KEY`, `UQPAY_ENVIRONMENT`
+    /// (`sandbox` | `production`) and the optional `UQPAY_BASE_URL`,
+    /// `UQPAY_ON_BEHALF_OF` and `UQPAY_WEBHOOK_SECRET` from the process environment.
+    pub fn from_env() -> Result<Self, RefundError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`UqPayConfig::from_env`] with the variables read through `lookup`
+    /// (tests, layered configuration). A required variable that is missing or
+    /// empty is a [`RefundError::Config`] naming it; empty optional ones count
+    /// as absent.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, RefundError> {
+        let optional = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let required = |name: &str| {
+            optional(name).ok_or_else(|| RefundError::Config(format!("{name} is missing or empty")))
+        };
+        let client_id = required(CLIENT_ID_VAR)?;
+        let api_key = SecretString::from(required(API_KEY_VAR)?);
+        let environment =
+            Environment::from_setting(&required(ENVIRONMENT_VAR)?).ok_or_else(|| {
+                RefundError::Config(format!("{ENVIRONMENT_VAR} must be sandbox or production"))
+            })?;
+        let mut builder = Self::builder(client_id, api_key).environment(environment);
+        if let Some(url) = optional(BASE_URL_VAR) {
+            builder = builder.base_url(&url);
+        }
+        if let Some(account) = optional(ON_BEHALF_OF_VAR) {
+            builder = builder.on_behalf_of(account);
+        }
+        if let Some(secret) = optional(WEBHOOK_SECRET_VAR) {
+            builder = builder.webhook_secret(SecretString::from(secret));
+        }
+        builder.build()
+    }
+
+    /// The API client id (sent as `x-client-id`; not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The base URL in use (the environment's, unless overridden).
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+
+    /// The default sub-account (`x-on-behalf-of`) for creates, if any.
+    pub fn on_behalf_of(&self) -> Option<&str> {
+        self.on_behalf_of.as_deref()
+    }
+
+    /// Whether a webhook secret is configured.
+    pub fn has_webhook_secret(&self) -> bool {
+        self.webhook_secret.is_some()
+    }
+
+    /// How far a webhook timestamp may be from now.
+    pub fn webhook_tolerance(&self) -> Duration {
+        self.webhook_tolerance
+    }
+
+    /// The transport settings (timeouts, retries).
+    pub fn transport(&self) -> &TransportConfig {
+        &self.transport
+    }
+
+    pub(crate) fn api_key(&self) -> &SecretString {
+        &self.api_key
+    }
+
+    pub(crate) fn webhook_secret(&self) -> Option<&SecretString> {
+        self.webhook_secret.as_ref()
+    }
+}
+
+impl fmt::Debug for UqPayConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UqPayConfig")
+            .field("client_id", &self.client_id)
+            .field("api_key", &"[REDACTED]")
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url.as_url().as_str())
+            .field("on_behalf_of", &self.on_behalf_of)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("webhook_tolerance", &self.webhook_tolerance)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+/// Builds a [`UqPayConfig`]; see [`UqPayConfig::builder`]. Every value is
+/// checked in [`UqPayConfigBuilder::build`].
+#[must_use]
+pub struct UqPayConfigBuilder {
+    client_id: String,
+    api_key: SecretString,
+    environment: Environment,
+    base_url: Option<String>,
+    on_behalf_of: Option<String>,
+    webhook_secret: Option<SecretString>,
+    webhook_tolerance: Duration,
+    transport: TransportConfig,
+}
+
+impl UqPayConfigBuilder {
+    /// The environment (default: sandbox).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Overrides the environment's base URL (simulators, proxies). Must be
+    /// `https`, or `http` on loopback; checked in `build`.
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.base_url = Some(url.to_string());
+        self
+    }
+
+    /// The connected sub-account (a UUID) that creates act for by default;
+    /// a request's own `on_behalf_of` wins.
+    pub fn on_behalf_of(mut self, account_id: impl Into<String>) -> Self {
+        self.on_behalf_of = Some(account_id.into());
+        self
+    }
+
+    /// The secret webhook deliveries are signed with.
+    pub fn webhook_secret(mut self, secret: SecretString) -> Self {
+        self.webhook_secret = Some(secret);
+        self
+    }
+
+    /// How far a webhook timestamp may be from now (default 300 s).
+    pub fn webhook_tolerance(mut self, tolerance: Duration) -> Self {
+        self.webhook_tolerance = tolerance;
+        self
+    }
+
+    /// Timeouts and retry policy.
+    pub fn transport(mut self, transport: TransportConfig) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Checks every value and returns the configuration.
+    pub fn build(self) -> Result<UqPayConfig, RefundError> {
+        let config = |message: String| RefundError::Config(message);
+        let client_id = self.client_id.trim().to_string();
+        if client_id.is_empty() {
+            return Err(config(format!("{CLIENT_ID_VAR} must not be empty")));
+        }
+        if HeaderValue::from_str(&client_id).is_err() {
+            return Err(config(format!("{CLIENT_ID_VAR} is not valid header text")));
+        }
+        let api_key = self.api_key.expose_secret();
+        if api_key.trim().is_empty() {
+            return Err(config(format!("{API_KEY_VAR} must not be empty")));
+        }
+        if HeaderValue::from_str(api_key).is_err() {
+            return Err(config(format!("{API_KEY_VAR} is not valid header text")));
+        }
+        if let Some(secret) = &self.webhook_secret {
+            if secret.expose_secret().is_empty() {
+                return Err(config(format!("{WEBHOOK_SECRET_VAR} must not be empty")));
+            }
+        }
+        let base_url = match &self.base_url {
+            Some(url) => BaseUrl::parse(BASE_URL_VAR, url)?,
+            None => BaseUrl::parse(BASE_URL_VAR, self.environment.base_url())?,
+        };
+        let on_behalf_of = match self.on_behalf_of {
+            Some(account) => Some(crate::mapping::sub_account_id(&account).map_err(|_| {
+                config(format!(
+                    "{ON_BEHALF_OF_VAR} (on_behalf_of) must be a sub-account UUID"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(UqPayConfig {
+            client_id,
+            api_key: self.api_key,
+            environment: self.environment,
+            base_url,
+            on_behalf_of,
+            webhook_secret: self.webhook_secret,
+            webhook_tolerance: self.webhook_tolerance,
+            transport: self.transport,
+        })
+    }
+}
+
+impl fmt::Debug for UqPayConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UqPayConfigBuilder")
+            .field("client_id", &self.client_id)
+            .field("api_key", &"[REDACTED]")
+            .field("environment", &self.environment)
+            // Unchecked text could carry credentials (`https://user:pass@…`).
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_ref()
+                    .map(|url| match BaseUrl::parse(BASE_URL_VAR, url) {
+                        Ok(url) => url.to_string(),
+                        Err(_) => "[invalid]".to_string(),
+                    }),
+            )
+            .field("on_behalf_of", &self.on_behalf_of)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

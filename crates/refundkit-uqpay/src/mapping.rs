@@ -1,0 +1,371 @@
+//! UQPay wire types <-> the normalized model, both directions. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use refundkit_core::{
+    Currency, FailureReason, ListRefunds, Money, ProviderError, ProviderKind, Refund, RefundError,
+    RefundId, RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
+};
+use refundkit_core::{ErrorKind, OffsetDateTime};
+use time::format_description::well_known::Rfc3339;
+
+use crate::wire::{CreateRefundBody, WirePaymentIntent, WireRefund, WireRefundPage};
+
+/// UQPay ids (`payment_intent_id`, `payment_attempt_id`, `merchant_order_id`) are at most 36 chars.
+pub(crate) const MAX_ID_CHARS: usize = 36;
+/// UQPay's `reason` is required and at most 100 chars.
+pub(crate) const MAX_REASON_CHARS: usize = 100;
+/// Metadata limit, serialized (assumed from the PaymentIntent's documented limit).
+pub(crate) const MAX_METADATA_BYTES: usize = 512;
+
+const PROVIDER: ProviderKind = ProviderKind::UqPay;
+
+/// `refund_status` as UQPay sends it. Matched exhaustively, so a new value
+/// forces a decision here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WireRefundStatus {
+    Initiated,
+    Processing,
+    /// Not in the API enum; defined by the official SDKs' webhook models.
+    Pending,
+    Succeeded,
+    Failed,
+    ReversalInitiated,
+    ReversalProcessing,
+    ReversalSucceeded,
+    Unknown(String),
+}
+
+impl WireRefundStatus {
+    fn parse(raw: &str) -> Self {
+        match raw {
+            "INITIATED" => Self::Initiated,
+            "PROCESSING" => Self::Processing,
+            "PENDING" => Self::Pending,
+            "SUCCEEDED" => Self::Succeeded,
+            "FAILED" => Self::Failed,
+            "REVERSAL_INITIATED" => Self::ReversalInitiated,
+            "REVERSAL_PROCESSING" => Self::ReversalProcessing,
+            "REVERSAL_SUCCEEDED" => Self::ReversalSucceeded,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+}
+
+/// The normalized status of a UQPay `refund_status`, and the failure reason
+/// for `FAILED` (UQPay gives none, so it is `Unspecified`).
+pub(crate) fn status_from_wire(raw: &str) -> (RefundStatus, Option<FailureReason>) {
+    match WireRefundStatus::parse(raw) {
+        WireRefundStatus::Initiated | WireRefundStatus::Processing | WireRefundStatus::Pending => {
+            (RefundStatus::Pending, None)
+        }
+        WireRefundStatus::Succeeded => (RefundStatus::Succeeded, None),
+        WireRefundStatus::Failed => (RefundStatus::Failed, Some(FailureReason::Unspecified)),
+        WireRefundStatus::ReversalInitiated | WireRefundStatus::ReversalProcessing => {
+            (RefundStatus::Reversing, None)
+        }
+        WireRefundStatus::ReversalSucceeded => (RefundStatus::Reversed, None),
+        WireRefundStatus::Unknown(raw) => (RefundStatus::Unknown(raw), None),
+    }
+}
+
+fn decode_error(message: impl Into<String>) -> RefundError {
+    RefundError::decode(PROVIDER, message)
+}
+
+/// A UQPay refund, normalized. `raw` is kept in [`Refund::raw`]. The amount is
+/// parsed exactly; one the currency cannot hold is a decode error, never rounded.
+pub(crate) fn refund_from_wire(
+    wire: WireRefund,
+    raw: serde_json::Value,
+) -> Result<Refund, RefundError> {
+    let id = RefundId::new(wire.payment_refund_id)
+        .map_err(|e| decode_error(format!("payment_refund_id: {}", e.message())))?;
+    let amount = Money::parse(&wire.amount, &wire.currency)
+        .map_err(|e| decode_error(format!("refund {id}: amount: {e}")))?;
+    let (status, failure) = status_from_wire(&wire.refund_status);
+    let mut refund = Refund::new(PROVIDER, id, amount, status);
+    refund.failure = failure;
+    refund.payment_id = wire.payment_intent_id;
+    refund.reason = wire.reason.as_deref().map(RefundReason::from_code);
+    refund.metadata = metadata_from_wire(wire.metadata.unwrap_or_default());
+    refund.created_at = timestamp_from_wire("create_time", wire.create_time.as_deref())?;
+    refund.updated_at = timestamp_from_wire("update_time", wire.update_time.as_deref())?;
+    refund.raw = raw;
+    Ok(refund)
+}
+
+/// A refund from its raw JSON (list items, webhook `data`).
+pub(crate) fn refund_from_value(raw: serde_json::Value) -> Result<Refund, RefundError> {
+    let wire: WireRefund = serde_json::from_value(raw.clone())
+        .map_err(|e| decode_error(format!("refund object: {e}")))?;
+    refund_from_wire(wire, raw)
+}
+
+/// UQPay documents metadata as string pairs; any other JSON value is kept as its JSON text.
+fn metadata_from_wire(metadata: BTreeMap<String, serde_json::Value>) -> BTreeMap<String, String> {
+    metadata
+        .into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => (key, text),
+            other => (key, other.to_string()),
+        })
+        .collect()
+}
+
+fn timestamp_from_wire(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<OffsetDateTime>, RefundError> {
+    match text {
+        None => Ok(None),
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .map(Some)
+            .map_err(|_| decode_error(format!("{field} {text:?} is not an RFC 3339 time"))),
+    }
+}
+
+/// A page of the list endpoint. UQPay refunds do not carry their payment
+/// intent, so `payment_id` is filled from the query's filter when it had one.
+pub(crate) fn page_from_wire(
+    page: WireRefundPage,
+    query: &ListRefunds,
+) -> Result<RefundPage, RefundError> {
+    let refunds = page
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|raw| {
+            let mut refund = refund_from_value(raw)?;
+            refund.payment_id = query.payment_id.clone();
+            Ok(refund)
+        })
+        .collect::<Result<Vec<_>, RefundError>>()?;
+    let mut result = RefundPage::new(refunds, query.page);
+    result.total_pages = page.total_pages;
+    result.total_items = page.total_items;
+    Ok(result)
+}
+
+/// What remains refundable on a payment intent: `captured_amount` minus the
+/// latest attempt's `refunded_amount` (absent = 0). Refuses intents that are
+/// not `SUCCEEDED` and intents with nothing left. `status` is the HTTP status
+/// of the intent read, reported in the error.
+pub(crate) fn remaining_refundable(
+    intent: &WirePaymentIntent,
+    payment_id: &str,
+    status: u16,
+) -> Result<Money, RefundError> {
+    if intent.intent_status != "SUCCEEDED" {
+        let message = format!(
+            "payment intent {payment_id} is {}; UQPay refunds only SUCCEEDED payments",
+            intent.intent_status
+        );
+        return Err(
+            ProviderError::new(PROVIDER, ErrorKind::PaymentNotRefundable, status, message)
+                .with_code(intent.intent_status.clone())
+                .into(),
+        );
+    }
+    let money = |field: &str, amount: &str| {
+        Money::parse(amount, &intent.currency)
+            .map_err(|e| decode_error(format!("payment intent {payment_id}: {field}: {e}")))
+    };
+    let captured = match &intent.captured_amount {
+        Some(amount) => money("captured_amount", amount)?,
+        None => {
+            return Err(decode_error(format!(
+                "payment intent {payment_id} has no captured_amount"
+            )))
+        }
+    };
+    let refunded = match intent
+        .latest_payment_attempt
+        .as_ref()
+        .and_then(|attempt| attempt.refunded_amount.as_deref())
+    {
+        Some(amount) => money("latest_payment_attempt.refunded_amount", amount)?,
+        None => Money::from_minor_units(0, captured.currency()),
+    };
+    let remaining = captured.checked_sub(&refunded).ok_or_else(|| {
+        decode_error(format!(
+            "payment intent {payment_id}: cannot subtract {refunded} from {captured}"
+        ))
+    })?;
+    if !remaining.is_positive() {
+        let message = format!(
+            "nothing is left to refund on payment intent {payment_id} (captured {captured}, \
+             refunded {refunded}); if an earlier refund with this idempotency key completed, \
+             reconcile with list_refunds for this payment"
+        );
+        return Err(ProviderError::new(
+            PROVIDER,
+            ErrorKind::RefundExceedsAvailable,
+            status,
+            message,
+        )
+        .with_code("nothing_left_to_refund")
+        .into());
+    }
+    Ok(remaining)
+}
+
+/// Refuses a partial refund whose currency is not the payment intent's.
+/// UQPay's create has no currency field, so `10.01 EUR` against a USD intent
+/// would move 10.01 USD. Status and remaining amount are left to UQPay: a
+/// retry of a completed refund must still reach it for the replayed answer.
+pub(crate) fn check_refund_currency(
+    intent: &WirePaymentIntent,
+    payment_id: &str,
+    amount: &Money,
+) -> Result<(), RefundError> {
+    let intent_currency = Currency::new(&intent.currency)
+        .map_err(|e| decode_error(format!("payment intent {payment_id}: currency: {e}")))?;
+    let requested = amount.currency();
+    if requested != intent_currency {
+        let message = format!(
+            "is in {requested}, but payment intent {payment_id} is in {intent_currency}; \
+             UQPay refunds in the payment's currency"
+        );
+        return Err(ValidationError::new("amount", message).into());
+    }
+    Ok(())
+}
+
+/// A sub-account id (`x-on-behalf-of`): a UUID, sent in its hyphenated lower-case form.
+pub(crate) fn sub_account_id(text: &str) -> Result<String, ValidationError> {
+    uuid::Uuid::parse_str(text.trim())
+        .map(|uuid| uuid.hyphenated().to_string())
+        .map_err(|_| ValidationError::new("on_behalf_of", "must be a sub-account UUID"))
+}
+
+fn check_id_length(field: &'static str, id: &str) -> Result<(), ValidationError> {
+    let length = id.chars().count();
+    if length > MAX_ID_CHARS {
+        return Err(ValidationError::new(
+            field,
+            format!("is {length} characters; UQPay allows at most {MAX_ID_CHARS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A create request checked against UQPay's limits, ready to be sent once
+/// the amount is known (a full refund reads it from the payment intent first).
+#[derive(Debug)]
+pub(crate) struct PreparedCreate<'a> {
+    request: &'a RefundRequest,
+    reason: &'a str,
+    /// The sub-account to send as `x-on-behalf-of`, if any.
+    pub on_behalf_of: Option<String>,
+}
+
+impl<'a> PreparedCreate<'a> {
+    /// Validates `request` (core rules, then UQPay's) without sending anything.
+    /// `default_on_behalf_of` is the configured sub-account; the request's wins.
+    pub fn prepare(
+        request: &'a RefundRequest,
+        default_on_behalf_of: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        request.validate()?;
+        check_id_length("payment_id", request.payment_id())?;
+        let options = request.provider_options();
+        if let Some(attempt) = &options.payment_attempt_id {
+            check_id_length("payment_attempt_id", attempt)?;
+        }
+        let reason = reason_text(request);
+        let length = reason.chars().count();
+        if length > MAX_REASON_CHARS {
+            let field = if request.description().is_some() {
+                "description"
+            } else {
+                "reason"
+            };
+            return Err(ValidationError::new(
+                field,
+                format!("is {length} characters; UQPay's reason allows at most {MAX_REASON_CHARS}"),
+            ));
+        }
+        let metadata_bytes = serde_json::to_vec(request.metadata())
+            .map(|json| json.len())
+            .unwrap_or(usize::MAX);
+        if metadata_bytes > MAX_METADATA_BYTES {
+            return Err(ValidationError::new(
+                "metadata",
+                format!(
+                    "is {metadata_bytes} bytes as JSON; at most {MAX_METADATA_BYTES} are allowed"
+                ),
+            ));
+        }
+        let on_behalf_of = match options.on_behalf_of.as_deref().or(default_on_behalf_of) {
+            Some(account) => Some(sub_account_id(account)?),
+            None => None,
+        };
+        Ok(Self {
+            request,
+            reason,
+            on_behalf_of,
+        })
+    }
+
+    /// The JSON body refunding `amount`.
+    pub fn body(&self, amount: &Money) -> CreateRefundBody<'a> {
+        CreateRefundBody {
+            payment_intent_id: self.request.payment_id(),
+            amount: amount.to_major_string(),
+            reason: self.reason,
+            payment_attempt_id: self
+                .request
+                .provider_options()
+                .payment_attempt_id
+                .as_deref(),
+            metadata: self.request.metadata(),
+        }
+    }
+}
+
+/// UQPay's required free-text reason: the description if given, else the
+/// text of an `Other` reason, else the reason's code (`requested_by_customer`).
+pub(crate) fn reason_text(request: &RefundRequest) -> &str {
+    match (request.description(), request.reason()) {
+        (Some(description), _) => description,
+        (None, RefundReason::Other(text)) => text,
+        (None, reason) => reason.as_code(),
+    }
+}
+
+/// The list endpoint's query parameters for `query` (validated first).
+pub(crate) fn list_query(
+    query: &ListRefunds,
+) -> Result<Vec<(&'static str, String)>, ValidationError> {
+    query.validate()?;
+    let mut pairs = vec![
+        ("page_number", query.page.to_string()),
+        ("page_size", query.page_size.to_string()),
+    ];
+    if let Some(payment_id) = &query.payment_id {
+        refundkit_core::check_opaque_id("payment_id", payment_id)?;
+        check_id_length("payment_id", payment_id)?;
+        pairs.push(("payment_intent_id", payment_id.clone()));
+    }
+    if let Some(order_id) = &query.merchant_order_id {
+        refundkit_core::check_opaque_id("merchant_order_id", order_id)?;
+        check_id_length("merchant_order_id", order_id)?;
+        pairs.push(("merchant_order_id", order_id.clone()));
+    }
+    for (name, field, time) in [
+        ("start_time", "created_from", query.created_from),
+        ("end_time", "created_to", query.created_to),
+    ] {
+        if let Some(time) = time {
+            let text = time
+                .format(&Rfc3339)
+                .map_err(|_| ValidationError::new(field, "cannot be written as RFC 3339"))?;
+            pairs.push((name, text));
+        }
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests;

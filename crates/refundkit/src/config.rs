@@ -1,0 +1,225 @@
+//! Configuration: environment variables and a serde config for config files.
+
+use refundkit_core::{ProviderKind, RefundError};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::refunds::{Refunds, RefundsBuilder};
+
+/// Names the default provider in the environment.
+pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
+
+/// A config-file form of [`Refunds`], e.g. from TOML or JSON:
+///
+/// ```json
+/// { "default": "uqpay",
+///   "uqpay": { "client_id": "...", "api_key": "...", "environment": "sandbox" },
+///   "wooshpay": { "secret_key": "sk_test_..." } }
+/// ```
+///
+/// Secrets deserialize into [`SecretString`] and never print.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RefundsConfig {
+    /// The provider new refunds go to (`uqpay` or `wooshpay`).
+    pub default: Option<String>,
+    /// UQPay settings.
+    pub uqpay: Option<UqPaySettings>,
+    /// WooshPay settings.
+    pub wooshpay: Option<WooshPaySettings>,
+}
+
+/// UQPay settings in a [`RefundsConfig`] (same meaning as the `UQPAY_*` variables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UqPaySettings {
+    /// `UQPAY_CLIENT_ID`.
+    pub client_id: String,
+    /// `UQPAY_API_KEY`.
+    pub api_key: SecretString,
+    /// `UQPAY_ENVIRONMENT`: `sandbox` or `production`.
+    pub environment: String,
+    /// `UQPAY_BASE_URL`: overrides the environment's URL (tests, proxies).
+    pub base_url: Option<String>,
+    /// `UQPAY_ON_BEHALF_OF`: default connected sub-account.
+    pub on_behalf_of: Option<String>,
+    /// `UQPAY_WEBHOOK_SECRET`.
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// WooshPay settings in a [`RefundsConfig`] (same meaning as the `WOOSHPAY_*` variables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct WooshPaySettings {
+    /// `WOOSHPAY_SECRET_KEY` (`sk_test_…` or `sk_live_…`).
+    pub secret_key: SecretString,
+    /// `WOOSHPAY_BASE_URL`: overrides the key's URL (tests, proxies).
+    pub base_url: Option<String>,
+    /// `WOOSHPAY_WEBHOOK_SECRET` (`whsec_…`).
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// Refuses a provider this build cannot serve, naming the cargo feature.
+pub(crate) fn ensure_compiled(kind: ProviderKind) -> Result<(), RefundError> {
+    let compiled = match kind {
+        ProviderKind::UqPay => cfg!(feature = "uqpay"),
+        ProviderKind::WooshPay => cfg!(feature = "wooshpay"),
+        _ => return Err(RefundError::Config(format!(
+            "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
+        ))),
+    };
+    if compiled {
+        Ok(())
+    } else {
+        Err(RefundError::Config(format!(
+            "provider {kind} is not compiled in: enable the `{kind}` cargo feature of the refundkit crate"
+        )))
+    }
+}
+
+fn parse_provider(setting: &str, name: &str) -> Result<ProviderKind, RefundError> {
+    let kind: ProviderKind = name.parse().map_err(|_| {
+        RefundError::Config(format!(
+            "{setting} names an unknown provider {name:?} (expected uqpay or wooshpay)"
+        ))
+    })?;
+    ensure_compiled(kind)?;
+    Ok(kind)
+}
+
+fn present(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> bool {
+    lookup(name).is_some_and(|value| !value.trim().is_empty())
+}
+
+impl Refunds {
+    /// Configures every compiled-in provider whose variables are present:
+    /// UQPay when `UQPAY_CLIENT_ID` or `UQPAY_API_KEY` is set, WooshPay when
+    /// `WOOSHPAY_SECRET_KEY` is set (see the README for all variables).
+    /// `REFUNDKIT_PROVIDER` names the default. A partial set of variables is a
+    /// `Config` error naming the missing one; values never appear in errors.
+    pub fn from_env() -> Result<Self, RefundError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Refunds::from_env`] reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, RefundError> {
+        let default = match lookup(PROVIDER_VARIABLE).filter(|v| !v.trim().is_empty()) {
+            Some(name) => Some(parse_provider(PROVIDER_VARIABLE, &name)?),
+            None => None,
+        };
+        let wanted = |kind: ProviderKind, variables: &[&str]| {
+            default == Some(kind) || variables.iter().any(|name| present(&lookup, name))
+        };
+        let mut builder = Refunds::builder();
+        if wanted(ProviderKind::UqPay, &["UQPAY_CLIENT_ID", "UQPAY_API_KEY"]) {
+            builder = with_uqpay_from_lookup(builder, &lookup)?;
+        }
+        if wanted(ProviderKind::WooshPay, &["WOOSHPAY_SECRET_KEY"]) {
+            builder = with_wooshpay_from_lookup(builder, &lookup)?;
+        }
+        if let Some(kind) = default {
+            builder = builder.default_provider(kind);
+        }
+        builder.build()
+    }
+
+    /// Builds from a [`RefundsConfig`] (e.g. a section of your config file).
+    pub fn from_config(config: RefundsConfig) -> Result<Self, RefundError> {
+        let mut builder = Refunds::builder();
+        if let Some(settings) = config.uqpay {
+            ensure_compiled(ProviderKind::UqPay)?;
+            builder = with_uqpay_settings(builder, settings)?;
+        }
+        if let Some(settings) = config.wooshpay {
+            ensure_compiled(ProviderKind::WooshPay)?;
+            builder = with_wooshpay_settings(builder, settings)?;
+        }
+        if let Some(name) = &config.default {
+            builder = builder.default_provider(parse_provider("default", name)?);
+        }
+        builder.build()
+    }
+}
+
+#[cfg(feature = "uqpay")]
+fn with_uqpay_from_lookup(
+    builder: RefundsBuilder,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RefundsBuilder, RefundError> {
+    let config = refundkit_uqpay::UqPayConfig::from_lookup(lookup)?;
+    Ok(builder.with(refundkit_uqpay::UqPayClient::new(config)?))
+}
+
+#[cfg(not(feature = "uqpay"))]
+fn with_uqpay_from_lookup(
+    builder: RefundsBuilder,
+    _lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RefundsBuilder, RefundError> {
+    tracing::warn!(
+        "UQPAY_* variables are set but the `uqpay` feature is not compiled in; ignoring them"
+    );
+    Ok(builder)
+}
+
+#[cfg(feature = "wooshpay")]
+fn with_wooshpay_from_lookup(
+    builder: RefundsBuilder,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RefundsBuilder, RefundError> {
+    let config = refundkit_wooshpay::WooshPayConfig::from_lookup(lookup)?;
+    Ok(builder.with(refundkit_wooshpay::WooshPayClient::new(config)?))
+}
+
+#[cfg(not(feature = "wooshpay"))]
+fn with_wooshpay_from_lookup(
+    builder: RefundsBuilder,
+    _lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<RefundsBuilder, RefundError> {
+    tracing::warn!(
+        "WOOSHPAY_* variables are set but the `wooshpay` feature is not compiled in; ignoring them"
+    );
+    Ok(builder)
+}
+
+#[cfg(feature = "uqpay")]
+fn with_uqpay_settings(
+    builder: RefundsBuilder,
+    settings: UqPaySettings,
+) -> Result<RefundsBuilder, RefundError> {
+    let _ = settings;
+    Ok(builder)
+}
+
+#[cfg(not(feature = "uqpay"))]
+fn with_uqpay_settings(
+    builder: RefundsBuilder,
+    _settings: UqPaySettings,
+) -> Result<RefundsBuilder, RefundError> {
+    Ok(builder)
+}
+
+#[cfg(feature = "wooshpay")]
+fn with_wooshpay_settings(
+    builder: RefundsBuilder,
+    settings: WooshPaySettings,
+) -> Result<RefundsBuilder, RefundError> {
+    let mut config = refundkit_wooshpay::WooshPayConfig::builder(settings.secret_key);
+    if let Some(url) = &settings.base_url {
+        config = config.base_url(url);
+    }
+    if let Some(secret) = settings.webhook_secret {
+        config = config.webhook_secret(secret);
+    }
+    Ok(builder.with(refundkit_wooshpay::WooshPayClient::new(config.build()?)?))
+}
+
+#[cfg(not(feature = "wooshpay"))]
+fn with_wooshpay_settings(
+    builder: RefundsBuilder,
+    _settings: WooshPaySettings,
+) -> Result<RefundsBuilder, RefundError> {
+    Ok(builder)
+}

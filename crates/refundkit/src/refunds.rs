@@ -1,0 +1,203 @@
+//! `Refunds`: the runtime router over the configured providers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderMap;
+use refundkit_core::{
+    wait_for_final_with_progress, ListRefunds, PollPolicy, ProviderKind, Refund, RefundError,
+    RefundEvent, RefundPage, RefundProvider, RefundRef, RefundRequest,
+};
+use time::OffsetDateTime;
+
+/// The providers a backend uses, and which one new refunds go to.
+///
+/// Reads route by the [`RefundRef`]'s provider, so refunds made at one
+/// provider stay readable after the default moves to another.
+#[derive(Clone)]
+pub struct Refunds {
+    providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
+    default: Option<ProviderKind>,
+}
+
+impl fmt::Debug for Refunds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refunds")
+            .field("providers", &self.providers.keys().collect::<Vec<_>>())
+            .field("default", &self.default)
+            .finish()
+    }
+}
+
+impl Refunds {
+    /// Starts a code-built setup.
+    pub fn builder() -> RefundsBuilder {
+        RefundsBuilder::default()
+    }
+
+    /// The providers configured, in a stable order.
+    pub fn providers(&self) -> impl Iterator<Item = ProviderKind> + '_ {
+        self.providers.keys().copied()
+    }
+
+    /// The provider new refunds go to, when one is set (or only one exists).
+    pub fn default_provider(&self) -> Option<ProviderKind> {
+        self.default
+    }
+
+    /// The client of `kind`, or a `Config` error saying it is not configured.
+    pub fn provider(&self, kind: ProviderKind) -> Result<&Arc<dyn RefundProvider>, RefundError> {
+        self.providers.get(&kind).ok_or_else(|| {
+            RefundError::Config(format!(
+                "provider {kind} is not configured (configured: {})",
+                self.configured_names()
+            ))
+        })
+    }
+
+    fn configured_names(&self) -> String {
+        let names: Vec<&str> = self.providers.keys().map(|kind| kind.as_str()).collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    fn default_client(&self) -> Result<&Arc<dyn RefundProvider>, RefundError> {
+        let kind = self.default.ok_or_else(|| {
+            RefundError::Config(format!(
+                "no default provider: set REFUNDKIT_PROVIDER to one of {} or name the provider",
+                self.configured_names()
+            ))
+        })?;
+        self.provider(kind)
+    }
+
+    /// Creates a refund at the default provider.
+    pub async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
+        self.default_client()?.create_refund(request).await
+    }
+
+    /// Creates a refund at `provider`.
+    pub async fn create_refund_at(
+        &self,
+        provider: ProviderKind,
+        request: &RefundRequest,
+    ) -> Result<Refund, RefundError> {
+        self.provider(provider)?.create_refund(request).await
+    }
+
+    /// Reads a refund wherever it lives.
+    pub async fn get_refund(&self, refund: &RefundRef) -> Result<Refund, RefundError> {
+        self.provider(refund.provider)?.get_refund(&refund.id).await
+    }
+
+    /// Lists refunds at `provider`.
+    pub async fn list_refunds(
+        &self,
+        provider: ProviderKind,
+        query: &ListRefunds,
+    ) -> Result<RefundPage, RefundError> {
+        self.provider(provider)?.list_refunds(query).await
+    }
+
+    /// Polls the refund until its status is final.
+    pub async fn wait_for_final(
+        &self,
+        refund: &RefundRef,
+        policy: PollPolicy,
+    ) -> Result<Refund, RefundError> {
+        self.wait_for_final_with_progress(refund, policy, &mut |_| {})
+            .await
+    }
+
+    /// [`Refunds::wait_for_final`], calling `progress` with each non-final state.
+    pub async fn wait_for_final_with_progress(
+        &self,
+        refund: &RefundRef,
+        policy: PollPolicy,
+        progress: &mut (dyn FnMut(&Refund) + Send),
+    ) -> Result<Refund, RefundError> {
+        let client = self.provider(refund.provider)?;
+        wait_for_final_with_progress(client.as_ref(), &refund.id, policy, progress).await
+    }
+
+    /// Verifies a webhook delivery from `provider` with its configured secret
+    /// and returns the refund event. Pass the raw body bytes, unparsed.
+    pub fn verify_webhook(
+        &self,
+        provider: ProviderKind,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<RefundEvent, RefundError> {
+        self.verify_webhook_at(provider, headers, body, OffsetDateTime::now_utc())
+    }
+
+    /// [`Refunds::verify_webhook`] against the clock `now`.
+    pub fn verify_webhook_at(
+        &self,
+        provider: ProviderKind,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<RefundEvent, RefundError> {
+        self.provider(provider)?.verify_webhook(headers, body, now)
+    }
+}
+
+/// Builds [`Refunds`] from provider clients made in code.
+#[derive(Default)]
+#[must_use]
+pub struct RefundsBuilder {
+    providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
+    default: Option<ProviderKind>,
+}
+
+impl fmt::Debug for RefundsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefundsBuilder")
+            .field("providers", &self.providers.keys().collect::<Vec<_>>())
+            .field("default", &self.default)
+            .finish()
+    }
+}
+
+impl RefundsBuilder {
+    /// Adds a provider client (replacing one of the same kind).
+    pub fn with(self, provider: impl RefundProvider + 'static) -> Self {
+        self.with_shared(Arc::new(provider))
+    }
+
+    /// Adds a shared provider client.
+    pub fn with_shared(mut self, provider: Arc<dyn RefundProvider>) -> Self {
+        self.providers.insert(provider.provider(), provider);
+        self
+    }
+
+    /// Sends new refunds to `kind` by default.
+    pub fn default_provider(mut self, kind: ProviderKind) -> Self {
+        self.default = Some(kind);
+        self
+    }
+
+    /// Finishes. The default must be one of the providers; with a single
+    /// provider and no default, that provider is the default.
+    pub fn build(self) -> Result<Refunds, RefundError> {
+        let default = match (self.default, self.providers.len()) {
+            (Some(kind), _) if !self.providers.contains_key(&kind) => {
+                return Err(RefundError::Config(format!(
+                    "default provider {kind} is not among the configured providers"
+                )))
+            }
+            (Some(kind), _) => Some(kind),
+            (None, 1) => self.providers.keys().next().copied(),
+            (None, _) => None,
+        };
+        Ok(Refunds {
+            providers: self.providers,
+            default,
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Run once per feature combination (`.ci/run` does): only the compiled-in
+//! providers can be configured; naming another says which feature to enable.
+
+use std::collections::HashMap;
+
+use refundkit::{ProviderKind, RefundError, Refunds};
+
+fn everything_set(default: Option<&str>) -> impl Fn(&str) -> Option<String> {
+    let mut map: HashMap<&str, &str> = HashMap::from([
+        ("UQPAY_CLIENT_ID", "client-1"),
+        ("UQPAY_API_KEY", "key"),
+        ("UQPAY_ENVIRONMENT", "sandbox"),
+        ("WOOSHPAY_SECRET_KEY", "sk_test_x"),
+    ]);
+    if let Some(default) = default {
+        map.insert("REFUNDKIT_PROVIDER", default);
+    }
+    move |name| map.get(name).map(|v| v.to_string())
+}
+
+fn compiled() -> Vec<ProviderKind> {
+    let mut kinds = Vec::new();
+    if cfg!(feature = "uqpay") {
+        kinds.push(ProviderKind::UqPay);
+    }
+    if cfg!(feature = "wooshpay") {
+        kinds.push(ProviderKind::WooshPay);
+    }
+    kinds
+}
+
+#[test]
+fn only_compiled_in_providers_are_configured() {
+    let refunds = Refunds::from_lookup(everything_set(None)).unwrap();
+    assert_eq!(refunds.providers().collect::<Vec<_>>(), compiled());
+}
+
+#[test]
+fn naming_a_provider_that_is_not_compiled_in_names_the_feature() {
+    for (name, kind) in [("uqpay", ProviderKind::UqPay), ("wooshpay", ProviderKind::WooshPay)] {
+        let result = Refunds::from_lookup(everything_set(Some(name)));
+        if compiled().contains(&kind) {
+            assert_eq!(result.unwrap().default_provider(), Some(kind));
+        } else {
+            match result {
+                Err(RefundError::Config(message)) => {
+                    assert!(message.contains(&format!("`{name}` cargo feature")), "{message}")
+                }
+                other => panic!("expected a Config error for {name}, got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn adapter_modules_exist_exactly_for_the_enabled_features() {
+    #[cfg(feature = "uqpay")]
+    let _ = refundkit::uqpay::SANDBOX_BASE_URL;
+    #[cfg(feature = "wooshpay")]
+    let _ = refundkit::wooshpay::TEST_BASE_URL;
+    assert!(!compiled().is_empty());
+}

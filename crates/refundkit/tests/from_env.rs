@@ -1,0 +1,138 @@
+//! `Refunds::from_env` / `from_lookup` / `from_config`: which providers get
+//! configured, and errors that name the variable but never its value.
+#![cfg(all(feature = "uqpay", feature = "wooshpay"))]
+
+use std::collections::HashMap;
+
+use refundkit::{ProviderKind, RefundError, Refunds, RefundsConfig};
+
+const UQPAY_KEY: &str = "uqpay-api-key-SECRET-1234";
+const WOOSHPAY_KEY: &str = "sk_test_SECRET_5678";
+
+fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+fn uqpay_vars() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("UQPAY_CLIENT_ID", "client-1"),
+        ("UQPAY_API_KEY", UQPAY_KEY),
+        ("UQPAY_ENVIRONMENT", "sandbox"),
+    ]
+}
+
+fn config_error(result: Result<Refunds, RefundError>) -> String {
+    match result {
+        Err(RefundError::Config(message)) => {
+            assert!(!message.contains(UQPAY_KEY) && !message.contains(WOOSHPAY_KEY), "{message}");
+            message
+        }
+        other => panic!("expected a Config error, got {other:?}"),
+    }
+}
+
+#[test]
+fn nothing_set_configures_nothing_and_creating_says_why() {
+    let refunds = Refunds::from_lookup(lookup(&[])).unwrap();
+    assert_eq!(refunds.providers().count(), 0);
+    assert_eq!(refunds.default_provider(), None);
+}
+
+#[test]
+fn each_missing_uqpay_variable_is_named() {
+    let full = uqpay_vars();
+    for missing in ["UQPAY_CLIENT_ID", "UQPAY_API_KEY", "UQPAY_ENVIRONMENT"] {
+        let partial: Vec<_> = full.iter().copied().filter(|(k, _)| *k != missing).collect();
+        let message = config_error(Refunds::from_lookup(lookup(&partial)));
+        assert!(message.contains(missing), "{missing}: {message}");
+    }
+}
+
+#[test]
+fn a_default_provider_without_its_variables_names_them() {
+    let message = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "wooshpay",
+    )])));
+    assert!(message.contains("WOOSHPAY_SECRET_KEY"), "{message}");
+}
+
+#[test]
+fn a_publishable_wooshpay_key_is_refused_without_echoing_it() {
+    let message = config_error(Refunds::from_lookup(lookup(&[(
+        "WOOSHPAY_SECRET_KEY",
+        "pk_test_SECRET_5678",
+    )])));
+    assert!(!message.contains("SECRET_5678"), "{message}");
+}
+
+#[test]
+fn an_unknown_default_provider_is_refused() {
+    let message = config_error(Refunds::from_lookup(lookup(&[("REFUNDKIT_PROVIDER", "stripe")])));
+    assert!(message.contains("REFUNDKIT_PROVIDER"), "{message}");
+}
+
+#[test]
+fn both_providers_with_a_default() {
+    let mut vars = uqpay_vars();
+    vars.push(("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY));
+    vars.push(("REFUNDKIT_PROVIDER", "wooshpay"));
+    let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
+    assert_eq!(
+        refunds.providers().collect::<Vec<_>>(),
+        vec![ProviderKind::UqPay, ProviderKind::WooshPay]
+    );
+    assert_eq!(refunds.default_provider(), Some(ProviderKind::WooshPay));
+    let shown = format!("{refunds:?}");
+    assert!(!shown.contains(UQPAY_KEY) && !shown.contains(WOOSHPAY_KEY), "{shown}");
+}
+
+#[test]
+fn a_single_provider_is_the_default() {
+    let refunds = Refunds::from_lookup(lookup(&uqpay_vars())).unwrap();
+    assert_eq!(refunds.default_provider(), Some(ProviderKind::UqPay));
+}
+
+#[tokio::test]
+async fn two_providers_and_no_default_make_creates_ask_for_one() {
+    let mut vars = uqpay_vars();
+    vars.push(("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY));
+    let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
+    let request = refundkit::RefundRequest::builder(
+        "pi_1",
+        refundkit::RefundAmount::Full,
+        refundkit::RefundReason::Duplicate,
+    )
+    .build()
+    .unwrap();
+    let message = match refunds.create_refund(&request).await {
+        Err(RefundError::Config(message)) => message,
+        other => panic!("expected a Config error, got {other:?}"),
+    };
+    assert!(message.contains("REFUNDKIT_PROVIDER"), "{message}");
+}
+
+#[test]
+fn config_files_deserialize_and_build() {
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "default": "uqpay",
+        "uqpay": {"client_id": "client-1", "api_key": UQPAY_KEY, "environment": "production"},
+        "wooshpay": {"secret_key": WOOSHPAY_KEY, "webhook_secret": "whsec_x"}
+    }))
+    .unwrap();
+    assert!(!format!("{config:?}").contains(UQPAY_KEY));
+    let refunds = Refunds::from_config(config).unwrap();
+    assert_eq!(refunds.providers().count(), 2);
+    assert_eq!(refunds.default_provider(), Some(ProviderKind::UqPay));
+}
+
+#[test]
+fn config_files_with_unknown_fields_are_refused() {
+    let result: Result<RefundsConfig, _> =
+        serde_json::from_value(serde_json::json!({"uqpay": {"client_id": "c", "api_key": "k", "environment": "sandbox", "apikey": "typo"}}));
+    assert!(result.is_err());
+}

@@ -1,0 +1,18 @@
+//! Prints the fault table of both adapters as Markdown (for docs/reliability.md):
+//! `cargo run -p refundkit-tests --example fault_table`.
+
+use refundkit_testkit::conformance;
+use refundkit_testkit::Simulator;
+use refundkit_tests::{uqpay_subject, wooshpay_subject};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sim = Simulator::start().await?;
+    for subject in [uqpay_subject(&sim), wooshpay_subject(&sim)] {
+        let rows = conformance::fault_table(&subject)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("{}", conformance::fault_table_markdown(&conformance::Subject::name(&subject), &rows));
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Every provider through the one conformance suite: the UQPay and WooshPay
+//! adapters against their simulators, and the in-memory provider.
+
+use refundkit_testkit::conformance::{self, CheckOutcome, InMemorySubject, Subject};
+use refundkit_testkit::Simulator;
+use refundkit_tests::{uqpay_subject, wooshpay_subject};
+
+async fn passes_every_check(subject: &dyn Subject, http: bool) {
+    let report = conformance::run_all(subject).await;
+    println!("{report}");
+    assert!(report.passed(), "{report}");
+    if http {
+        // Over HTTP nothing may be skipped: the fault checks must run.
+        assert!(
+            report.checks.iter().all(|c| c.outcome == CheckOutcome::Passed),
+            "{report}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uqpay_adapter_conforms() {
+    let sim = Simulator::start().await.unwrap();
+    passes_every_check(&uqpay_subject(&sim), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wooshpay_adapter_conforms() {
+    let sim = Simulator::start().await.unwrap();
+    passes_every_check(&wooshpay_subject(&sim), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_provider_conforms() {
+    passes_every_check(&InMemorySubject::new(), false).await;
+}
