@@ -98,10 +98,19 @@ impl UqPayClient {
     }
 
     /// Reads the payment intent (`GET /v2/payment_intents/{id}`): the decoded
-    /// intent and the HTTP status of the read.
-    async fn read_intent(&self, payment_id: &str) -> Result<(WirePaymentIntent, u16), RefundError> {
+    /// intent and the HTTP status of the read. A refund for a connected
+    /// sub-account reads the intent as that account too: UQPay isolates each
+    /// account's data, so the master account may not see it.
+    async fn read_intent(
+        &self,
+        payment_id: &str,
+        on_behalf_of: Option<&str>,
+    ) -> Result<(WirePaymentIntent, u16), RefundError> {
         let url = self.url(&["v2", "payment_intents", payment_id]);
-        let request = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        let mut request = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        if let Some(account) = on_behalf_of {
+            request = request.header(ON_BEHALF_OF_HEADER, account)?;
+        }
         let (intent, response) = self
             .inner
             .transport
@@ -136,7 +145,9 @@ impl RefundProvider for UqPayClient {
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         let prepared = PreparedCreate::prepare(request, self.inner.config.on_behalf_of())?;
         let payment_id = request.payment_id();
-        let (intent, status) = self.read_intent(payment_id).await?;
+        let (intent, status) = self
+            .read_intent(payment_id, prepared.on_behalf_of.as_deref())
+            .await?;
         let amount = match request.amount() {
             RefundAmount::Partial(money) => {
                 check_refund_currency(&intent, payment_id, money)?;

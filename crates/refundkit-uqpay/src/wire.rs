@@ -59,7 +59,8 @@ pub(crate) struct WireRefundPage {
     pub data: Option<Vec<serde_json::Value>>,
 }
 
-/// The parts of `GET /v2/payment_intents/{id}` a full refund needs.
+/// The parts of `GET /v2/payment_intents/{id}` a create needs: the currency
+/// (checked for a partial refund) and the amounts (for a full one).
 #[derive(Debug, Deserialize)]
 pub(crate) struct WirePaymentIntent {
     pub intent_status: String,

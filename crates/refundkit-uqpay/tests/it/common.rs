@@ -125,8 +125,8 @@ pub fn intent_json(
     })
 }
 
-/// The payment-intent read, asserted: GET, `x-auth-token: Bearer TOKEN`,
-/// `x-client-id`, and no `x-on-behalf-of` (UQPay lists it on create only).
+/// The payment-intent read of a master-account refund, asserted: GET,
+/// `x-auth-token: Bearer TOKEN`, `x-client-id`, no `x-on-behalf-of`.
 pub async fn intent_mock<'a>(
     server: &'a MockServer,
     payment_id: &str,
