@@ -12,7 +12,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rows = conformance::fault_table(&subject)
             .await
             .map_err(|e| e.to_string())?;
-        println!("{}", conformance::fault_table_markdown(&conformance::Subject::name(&subject), &rows));
+        println!(
+            "{}",
+            conformance::fault_table_markdown(&conformance::Subject::name(&subject), &rows)
+        );
     }
     Ok(())
 }

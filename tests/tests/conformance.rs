@@ -12,7 +12,10 @@ async fn passes_every_check(subject: &dyn Subject, http: bool) {
     if http {
         // Over HTTP nothing may be skipped: the fault checks must run.
         assert!(
-            report.checks.iter().all(|c| c.outcome == CheckOutcome::Passed),
+            report
+                .checks
+                .iter()
+                .all(|c| c.outcome == CheckOutcome::Passed),
             "{report}"
         );
     }

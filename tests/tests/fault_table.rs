@@ -9,7 +9,10 @@ use refundkit_tests::{uqpay_subject, wooshpay_subject};
 
 async fn never_duplicates(subject: &dyn Subject) {
     let rows = conformance::fault_table(subject).await.unwrap();
-    println!("{}", conformance::fault_table_markdown(&subject.name(), &rows));
+    println!(
+        "{}",
+        conformance::fault_table_markdown(&subject.name(), &rows)
+    );
     assert_eq!(rows.len(), conformance::standard_fault_cases().len());
     for row in &rows {
         assert!(row.refunds_after_call <= 1, "{row:?}");
@@ -27,7 +30,10 @@ async fn never_duplicates(subject: &dyn Subject) {
         .iter()
         .find(|row| row.case.fault == Fault::CommitThenDrop)
         .unwrap();
-    assert!(dropped.outcome.starts_with("ok"), "commit-then-drop is recovered by the retry: {dropped:?}");
+    assert!(
+        dropped.outcome.starts_with("ok"),
+        "commit-then-drop is recovered by the retry: {dropped:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

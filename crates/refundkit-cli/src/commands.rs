@@ -5,10 +5,11 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use refundkit::{
-    IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, RefundAmount, RefundError,
-    RefundReason, RefundRef, RefundRequest, Refunds, ValidationError,
+    IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, Refund, RefundAmount,
+    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, Refunds,
+    ValidationError,
 };
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
 
@@ -48,14 +49,26 @@ impl From<ProviderArg> for ProviderKind {
     }
 }
 
+/// What a successful command prints, as JSON in the documented shapes.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Printed {
+    /// A refund (`create`, `get`, `wait`).
+    Refund(Box<Refund>),
+    /// A page of refunds (`list`).
+    Page(RefundPage),
+    /// A verified webhook event (`verify-webhook`).
+    Event(Box<RefundEvent>),
+}
+
 /// Runs `command` and returns what to print.
-pub async fn run(command: Command) -> Result<Value, Failure> {
+pub async fn run(command: Command) -> Result<Printed, Failure> {
     match command {
         Command::Create(args) => create(args).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
             let refund = Refunds::from_env()?.get_refund(&reference).await?;
-            Ok(refund.to_json())
+            Ok(Printed::Refund(Box::new(refund)))
         }
         Command::List {
             provider,
@@ -68,7 +81,7 @@ pub async fn run(command: Command) -> Result<Value, Failure> {
             let page = Refunds::from_env()?
                 .list_refunds(provider.into(), &query)
                 .await?;
-            Ok(serde_json::to_value(&page).unwrap_or(Value::Null))
+            Ok(Printed::Page(page))
         }
         Command::Wait { reference, timeout } => wait(&reference, timeout).await,
         Command::VerifyWebhook {
@@ -83,7 +96,7 @@ fn parse_ref(text: &str) -> Result<RefundRef, Failure> {
     Ok(text.parse::<RefundRef>()?)
 }
 
-async fn create(args: CreateArgs) -> Result<Value, Failure> {
+async fn create(args: CreateArgs) -> Result<Printed, Failure> {
     let key = match (&args.idempotency_key, &args.reference) {
         (Some(key), _) => IdempotencyKey::parse(key)?,
         (None, Some(reference)) => IdempotencyKey::derive(REFERENCE_NAMESPACE, reference)?,
@@ -99,7 +112,7 @@ async fn create(args: CreateArgs) -> Result<Value, Failure> {
         .create_refund_at(args.provider.into(), &request)
         .await
         .map_err(with_key)?;
-    Ok(refund.to_json())
+    Ok(Printed::Refund(Box::new(refund)))
 }
 
 fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest, ValidationError> {
@@ -150,13 +163,13 @@ fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest
     builder.build()
 }
 
-async fn wait(reference: &str, timeout: u64) -> Result<Value, Failure> {
+async fn wait(reference: &str, timeout: u64) -> Result<Printed, Failure> {
     let reference = parse_ref(reference)?;
     let refunds = Refunds::from_env()?;
     let policy = PollPolicy::default().with_timeout(Duration::from_secs(timeout));
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();
-    let mut progress = |refund: &refundkit::Refund| {
+    let mut progress = |refund: &Refund| {
         if show_progress {
             eprint!(
                 "\rwaiting for {}: {} after {} s   ",
@@ -172,14 +185,14 @@ async fn wait(reference: &str, timeout: u64) -> Result<Value, Failure> {
     if show_progress {
         eprintln!();
     }
-    Ok(result?.to_json())
+    Ok(Printed::Refund(Box::new(result?)))
 }
 
 fn verify_webhook(
     provider: ProviderKind,
     body_path: &std::path::Path,
     header_lines: &[String],
-) -> Result<Value, Failure> {
+) -> Result<Printed, Failure> {
     let body = std::fs::read(body_path).map_err(|e| {
         ValidationError::new("body", format!("cannot read {}: {e}", body_path.display()))
     })?;
@@ -197,5 +210,5 @@ fn verify_webhook(
         headers.append(name, value);
     }
     let event = refundkit::webhooks::verify_from_env(provider, &headers, &body)?;
-    Ok(serde_json::to_value(&event).unwrap_or(Value::Null))
+    Ok(Printed::Event(Box::new(event)))
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use refundkit::RefundError;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::args::Cli;
 use crate::commands::Failure;
@@ -38,7 +38,7 @@ fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -
     .to_string()
 }
 
-fn print(value: &Value, pretty: bool) {
+fn print(value: &commands::Printed, pretty: bool) {
     let text = if pretty {
         serde_json::to_string_pretty(value)
     } else {

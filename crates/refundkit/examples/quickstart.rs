@@ -32,14 +32,21 @@ struct Run {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let sim = Simulator::start().await?;
-    println!("simulators: uqpay {} · wooshpay {}\n", sim.uqpay_base_url(), sim.wooshpay_base_url());
+    println!(
+        "simulators: uqpay {} · wooshpay {}\n",
+        sim.uqpay_base_url(),
+        sim.wooshpay_base_url()
+    );
 
     // Configure both adapters exactly as production code would, only with the
     // simulators' URLs and credentials.
-    let uqpay = UqPayConfig::builder(sim.uqpay_client_id(), SecretString::from(sim.uqpay_api_key()))
-        .base_url(&sim.uqpay_base_url())
-        .transport(TransportConfig::default())
-        .build()?;
+    let uqpay = UqPayConfig::builder(
+        sim.uqpay_client_id(),
+        SecretString::from(sim.uqpay_api_key()),
+    )
+    .base_url(&sim.uqpay_base_url())
+    .transport(TransportConfig::default())
+    .build()?;
     let wooshpay = WooshPayConfig::builder(SecretString::from(sim.wooshpay_secret_key()))
         .base_url(&sim.wooshpay_base_url())
         .build()?;
@@ -61,15 +68,26 @@ async fn main() -> Result<(), Error> {
 async fn run(refunds: &Refunds, provider: ProviderKind, sim: &ProviderSim) -> Result<Run, Error> {
     let payment = sim.seed_captured(Money::parse("25.00", "USD")?);
     let refund = |amount: RefundAmount, step: &str| -> Result<RefundRequest, Error> {
-        Ok(RefundRequest::builder(&payment, amount, RefundReason::RequestedByCustomer)
-            // Derived keys: re-running this step after a crash cannot refund twice.
-            .idempotency_key(IdempotencyKey::derive("quickstart", &format!("{payment}/{step}"))?)
-            .metadata("order_id", "order_6789")
-            .build()?)
+        Ok(
+            RefundRequest::builder(&payment, amount, RefundReason::RequestedByCustomer)
+                // Derived keys: re-running this step after a crash cannot refund twice.
+                .idempotency_key(IdempotencyKey::derive(
+                    "quickstart",
+                    &format!("{payment}/{step}"),
+                )?)
+                .metadata("order_id", "order_6789")
+                .build()?,
+        )
     };
 
     let partial = refunds
-        .create_refund_at(provider, &refund(RefundAmount::Partial(Money::parse("10.01", "USD")?), "partial")?)
+        .create_refund_at(
+            provider,
+            &refund(
+                RefundAmount::Partial(Money::parse("10.01", "USD")?),
+                "partial",
+            )?,
+        )
         .await?;
     let rest = refunds
         .create_refund_at(provider, &refund(RefundAmount::Full, "rest")?)
@@ -97,23 +115,68 @@ async fn run(refunds: &Refunds, provider: ProviderKind, sim: &ProviderSim) -> Re
 fn print_table(runs: &[Run]) {
     let mut rows: Vec<(&str, Vec<String>)> = vec![
         ("normalized", vec![String::new(); runs.len()]),
-        ("  partial refund ref", runs.iter().map(|r| r.partial.refund_ref().to_string()).collect()),
-        ("  partial amount", runs.iter().map(|r| r.partial.amount.to_string()).collect()),
-        ("  partial status", runs.iter().map(|r| r.partial.status.to_string()).collect()),
-        ("  read back by ref", runs.iter().map(|r| format!("{} {}", r.read_back.amount, r.read_back.status)).collect()),
-        ("  full refund of the rest", runs.iter().map(|r| r.rest.amount.to_string()).collect()),
+        (
+            "  partial refund ref",
+            runs.iter()
+                .map(|r| r.partial.refund_ref().to_string())
+                .collect(),
+        ),
+        (
+            "  partial amount",
+            runs.iter().map(|r| r.partial.amount.to_string()).collect(),
+        ),
+        (
+            "  partial status",
+            runs.iter().map(|r| r.partial.status.to_string()).collect(),
+        ),
+        (
+            "  read back by ref",
+            runs.iter()
+                .map(|r| format!("{} {}", r.read_back.amount, r.read_back.status))
+                .collect(),
+        ),
+        (
+            "  full refund of the rest",
+            runs.iter().map(|r| r.rest.amount.to_string()).collect(),
+        ),
         ("on the wire", vec![String::new(); runs.len()]),
-        ("  create request amount", runs.iter().map(|r| wire_amount(&r.create_request)).collect()),
-        ("  auth header", runs.iter().map(|r| auth_header(&r.create_request)).collect()),
-        ("  idempotency header", runs.iter().map(|r| idempotency_header(&r.create_request)).collect()),
-        ("  status field", runs.iter().map(|r| raw_status(&r.partial)).collect()),
-        ("  full refund body", runs.iter().map(|r| full_body_note(r.provider)).collect()),
+        (
+            "  create request amount",
+            runs.iter()
+                .map(|r| wire_amount(&r.create_request))
+                .collect(),
+        ),
+        (
+            "  auth header",
+            runs.iter()
+                .map(|r| auth_header(&r.create_request))
+                .collect(),
+        ),
+        (
+            "  idempotency header",
+            runs.iter()
+                .map(|r| idempotency_header(&r.create_request))
+                .collect(),
+        ),
+        (
+            "  status field",
+            runs.iter().map(|r| raw_status(&r.partial)).collect(),
+        ),
+        (
+            "  full refund body",
+            runs.iter().map(|r| full_body_note(r.provider)).collect(),
+        ),
     ];
     let headers: Vec<String> = runs.iter().map(|r| r.provider.to_string()).collect();
     rows.insert(0, ("", headers));
     let first = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..runs.len())
-        .map(|column| rows.iter().map(|(_, cells)| cells[column].len()).max().unwrap_or(0))
+        .map(|column| {
+            rows.iter()
+                .map(|(_, cells)| cells[column].len())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (label, cells) in &rows {
         let mut line = format!("{label:<first$}");
@@ -149,7 +212,12 @@ fn idempotency_header(entry: &JournalEntry) -> String {
 fn raw_status(refund: &Refund) -> String {
     ["refund_status", "status"]
         .iter()
-        .find_map(|field| refund.raw.get(*field).map(|value| format!("{field}: {value}")))
+        .find_map(|field| {
+            refund
+                .raw
+                .get(*field)
+                .map(|value| format!("{field}: {value}"))
+        })
         .unwrap_or_default()
 }
 

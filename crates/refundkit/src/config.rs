@@ -4,7 +4,11 @@ use refundkit_core::{ProviderKind, RefundError};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::refunds::{Refunds, RefundsBuilder};
+use std::sync::Arc;
+
+use refundkit_core::RefundProvider;
+
+use crate::refunds::Refunds;
 
 /// Names the default provider in the environment.
 pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
@@ -67,9 +71,11 @@ pub(crate) fn ensure_compiled(kind: ProviderKind) -> Result<(), RefundError> {
     let compiled = match kind {
         ProviderKind::UqPay => cfg!(feature = "uqpay"),
         ProviderKind::WooshPay => cfg!(feature = "wooshpay"),
-        _ => return Err(RefundError::Config(format!(
+        _ => {
+            return Err(RefundError::Config(format!(
             "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
-        ))),
+        )))
+        }
     };
     if compiled {
         Ok(())
@@ -110,15 +116,23 @@ impl Refunds {
             Some(name) => Some(parse_provider(PROVIDER_VARIABLE, &name)?),
             None => None,
         };
-        let wanted = |kind: ProviderKind, variables: &[&str]| {
-            default == Some(kind) || variables.iter().any(|name| present(&lookup, name))
-        };
         let mut builder = Refunds::builder();
-        if wanted(ProviderKind::UqPay, &["UQPAY_CLIENT_ID", "UQPAY_API_KEY"]) {
-            builder = with_uqpay_from_lookup(builder, &lookup)?;
-        }
-        if wanted(ProviderKind::WooshPay, &["WOOSHPAY_SECRET_KEY"]) {
-            builder = with_wooshpay_from_lookup(builder, &lookup)?;
+        for (kind, variables) in [
+            (
+                ProviderKind::UqPay,
+                &["UQPAY_CLIENT_ID", "UQPAY_API_KEY"][..],
+            ),
+            (ProviderKind::WooshPay, &["WOOSHPAY_SECRET_KEY"][..]),
+        ] {
+            let named = default == Some(kind);
+            if !named && !variables.iter().any(|name| present(&lookup, name)) {
+                continue;
+            }
+            if ensure_compiled(kind).is_err() {
+                tracing::warn!(provider = %kind, "variables are set but the provider is not compiled in; ignoring them");
+                continue;
+            }
+            builder = builder.with_shared(client_from_lookup(kind, &lookup)?);
         }
         if let Some(kind) = default {
             builder = builder.default_provider(kind);
@@ -127,15 +141,15 @@ impl Refunds {
     }
 
     /// Builds from a [`RefundsConfig`] (e.g. a section of your config file).
+    /// A section for a provider that is not compiled in is an error naming
+    /// the cargo feature.
     pub fn from_config(config: RefundsConfig) -> Result<Self, RefundError> {
         let mut builder = Refunds::builder();
         if let Some(settings) = config.uqpay {
-            ensure_compiled(ProviderKind::UqPay)?;
-            builder = with_uqpay_settings(builder, settings)?;
+            builder = builder.with_shared(uqpay_from_settings(settings)?);
         }
         if let Some(settings) = config.wooshpay {
-            ensure_compiled(ProviderKind::WooshPay)?;
-            builder = with_wooshpay_settings(builder, settings)?;
+            builder = builder.with_shared(wooshpay_from_settings(settings)?);
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider("default", name)?);
@@ -144,82 +158,83 @@ impl Refunds {
     }
 }
 
-#[cfg(feature = "uqpay")]
-fn with_uqpay_from_lookup(
-    builder: RefundsBuilder,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<RefundsBuilder, RefundError> {
-    let config = refundkit_uqpay::UqPayConfig::from_lookup(lookup)?;
-    Ok(builder.with(refundkit_uqpay::UqPayClient::new(config)?))
+/// The client of a compiled-in provider, configured from variables.
+fn client_from_lookup(
+    kind: ProviderKind,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Arc<dyn RefundProvider>, RefundError> {
+    match kind {
+        #[cfg(feature = "uqpay")]
+        ProviderKind::UqPay => {
+            let config = refundkit_uqpay::UqPayConfig::from_lookup(lookup)?;
+            Ok(Arc::new(refundkit_uqpay::UqPayClient::new(config)?))
+        }
+        #[cfg(feature = "wooshpay")]
+        ProviderKind::WooshPay => {
+            let config = refundkit_wooshpay::WooshPayConfig::from_lookup(lookup)?;
+            Ok(Arc::new(refundkit_wooshpay::WooshPayClient::new(config)?))
+        }
+        other => {
+            let _ = lookup;
+            ensure_compiled(other).map(|()| unreachable_provider(other))?
+        }
+    }
 }
 
-#[cfg(not(feature = "uqpay"))]
-fn with_uqpay_from_lookup(
-    builder: RefundsBuilder,
-    _lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<RefundsBuilder, RefundError> {
-    tracing::warn!(
-        "UQPAY_* variables are set but the `uqpay` feature is not compiled in; ignoring them"
-    );
-    Ok(builder)
+fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider>, RefundError> {
+    ensure_compiled(ProviderKind::UqPay)?;
+    #[cfg(feature = "uqpay")]
+    {
+        use refundkit_uqpay::{Environment, UqPayClient, UqPayConfig};
+        let environment = Environment::from_setting(&settings.environment).ok_or_else(|| {
+            RefundError::Config("uqpay.environment must be sandbox or production".into())
+        })?;
+        let mut config =
+            UqPayConfig::builder(settings.client_id, settings.api_key).environment(environment);
+        if let Some(url) = &settings.base_url {
+            config = config.base_url(url);
+        }
+        if let Some(account) = settings.on_behalf_of {
+            config = config.on_behalf_of(account);
+        }
+        if let Some(secret) = settings.webhook_secret {
+            config = config.webhook_secret(secret);
+        }
+        Ok(Arc::new(UqPayClient::new(config.build()?)?))
+    }
+    #[cfg(not(feature = "uqpay"))]
+    {
+        let _ = settings;
+        unreachable_provider(ProviderKind::UqPay)
+    }
 }
 
-#[cfg(feature = "wooshpay")]
-fn with_wooshpay_from_lookup(
-    builder: RefundsBuilder,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<RefundsBuilder, RefundError> {
-    let config = refundkit_wooshpay::WooshPayConfig::from_lookup(lookup)?;
-    Ok(builder.with(refundkit_wooshpay::WooshPayClient::new(config)?))
-}
-
-#[cfg(not(feature = "wooshpay"))]
-fn with_wooshpay_from_lookup(
-    builder: RefundsBuilder,
-    _lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<RefundsBuilder, RefundError> {
-    tracing::warn!(
-        "WOOSHPAY_* variables are set but the `wooshpay` feature is not compiled in; ignoring them"
-    );
-    Ok(builder)
-}
-
-#[cfg(feature = "uqpay")]
-fn with_uqpay_settings(
-    builder: RefundsBuilder,
-    settings: UqPaySettings,
-) -> Result<RefundsBuilder, RefundError> {
-    let _ = settings;
-    Ok(builder)
-}
-
-#[cfg(not(feature = "uqpay"))]
-fn with_uqpay_settings(
-    builder: RefundsBuilder,
-    _settings: UqPaySettings,
-) -> Result<RefundsBuilder, RefundError> {
-    Ok(builder)
-}
-
-#[cfg(feature = "wooshpay")]
-fn with_wooshpay_settings(
-    builder: RefundsBuilder,
+fn wooshpay_from_settings(
     settings: WooshPaySettings,
-) -> Result<RefundsBuilder, RefundError> {
-    let mut config = refundkit_wooshpay::WooshPayConfig::builder(settings.secret_key);
-    if let Some(url) = &settings.base_url {
-        config = config.base_url(url);
+) -> Result<Arc<dyn RefundProvider>, RefundError> {
+    ensure_compiled(ProviderKind::WooshPay)?;
+    #[cfg(feature = "wooshpay")]
+    {
+        use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
+        let mut config = WooshPayConfig::builder(settings.secret_key);
+        if let Some(url) = &settings.base_url {
+            config = config.base_url(url);
+        }
+        if let Some(secret) = settings.webhook_secret {
+            config = config.webhook_secret(secret);
+        }
+        Ok(Arc::new(WooshPayClient::new(config.build()?)?))
     }
-    if let Some(secret) = settings.webhook_secret {
-        config = config.webhook_secret(secret);
+    #[cfg(not(feature = "wooshpay"))]
+    {
+        let _ = settings;
+        unreachable_provider(ProviderKind::WooshPay)
     }
-    Ok(builder.with(refundkit_wooshpay::WooshPayClient::new(config.build()?)?))
 }
 
-#[cfg(not(feature = "wooshpay"))]
-fn with_wooshpay_settings(
-    builder: RefundsBuilder,
-    _settings: WooshPaySettings,
-) -> Result<RefundsBuilder, RefundError> {
-    Ok(builder)
+/// Reached only if `ensure_compiled` and the cfg arms disagree.
+fn unreachable_provider<T>(kind: ProviderKind) -> Result<T, RefundError> {
+    Err(RefundError::Config(format!(
+        "provider {kind} cannot be configured in this build"
+    )))
 }

@@ -1,10 +1,74 @@
 //! # refundkit
 //!
-//! One refund API over several payment providers. (Crate docs with a worked
-//! example are completed with the facade.)
+//! One refund API over several payment providers — UQPay and WooshPay today.
+//! Link this crate, pick providers with cargo features (`uqpay`, `wooshpay`,
+//! both on by default) and a config value, and create, track and verify
+//! refunds without caring which provider is behind them.
+//!
+//! - [`Refunds`] routes calls: new refunds to the default (or a named)
+//!   provider, reads by the [`RefundRef`] stored with each refund
+//!   (`uqpay:RF…`), so old refunds stay readable after a switch.
+//! - Configure from the environment ([`Refunds::from_env`]), a config file
+//!   ([`RefundsConfig`]) or code ([`Refunds::builder`]).
+//! - Money is exact ([`Money`]); every create carries an [`IdempotencyKey`]
+//!   that retries reuse; a create whose answer is lost is
+//!   [`RefundError::OutcomeUnknown`] with the key to retry with.
+//! - Webhooks: [`Refunds::verify_webhook`].
+//!
+//! The model, the [`RefundProvider`] trait and the transport are re-exported
+//! from `refundkit-core`; the adapters are [`uqpay`] and [`wooshpay`].
+//!
+//! ## Example
+//!
+//! Against the testkit's UQPay simulator (swap in real credentials with
+//! [`Refunds::from_env`] and nothing else changes):
+//!
+//! ```
+//! use refundkit::uqpay::{UqPayClient, UqPayConfig};
+//! use refundkit::{
+//!     IdempotencyKey, Money, RefundAmount, RefundReason, RefundRequest, RefundStatus, Refunds,
+//!     SecretString,
+//! };
+//! use refundkit_testkit::Simulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = Simulator::start().await?;
+//! let payment = sim.uqpay().seed_captured(Money::parse("25.00", "USD")?);
+//!
+//! let config = UqPayConfig::builder(sim.uqpay_client_id(), SecretString::from(sim.uqpay_api_key()))
+//!     .base_url(&sim.uqpay_base_url())
+//!     .build()?;
+//! let refunds = Refunds::builder().with(UqPayClient::new(config)?).build()?;
+//!
+//! let request = RefundRequest::builder(
+//!     payment.as_str(),
+//!     RefundAmount::Partial(Money::parse("10.01", "USD")?),
+//!     RefundReason::RequestedByCustomer,
+//! )
+//! .idempotency_key(IdempotencyKey::derive("billing", "order-6789/refund-1")?)
+//! .build()?;
+//! let refund = refunds.create_refund(&request).await?;
+//! assert_eq!(refund.amount, Money::parse("10.01", "USD")?);
+//!
+//! // Sending the same request again (same key) returns the same refund.
+//! let again = refunds.create_refund(&request).await?;
+//! assert_eq!(again.id, refund.id);
+//!
+//! // Store the ref; read it back later wherever it lives.
+//! let stored = refund.refund_ref().to_string();
+//! let read = refunds.get_refund(&stored.parse()?).await?;
+//! assert_eq!(read.status, RefundStatus::Succeeded);
+//! # Ok(())
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod config;
 mod refunds;
@@ -15,7 +79,14 @@ pub use refunds::{Refunds, RefundsBuilder};
 
 pub use refundkit_core::*;
 
+/// The UQPay adapter (feature `uqpay`).
 #[cfg(feature = "uqpay")]
 pub use refundkit_uqpay as uqpay;
+/// The WooshPay adapter (feature `wooshpay`).
 #[cfg(feature = "wooshpay")]
 pub use refundkit_wooshpay as wooshpay;
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

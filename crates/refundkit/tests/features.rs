@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use refundkit::{ProviderKind, RefundError, Refunds};
 
-fn everything_set(default: Option<&str>) -> impl Fn(&str) -> Option<String> {
+fn everything_set(default: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
     let mut map: HashMap<&str, &str> = HashMap::from([
         ("UQPAY_CLIENT_ID", "client-1"),
         ("UQPAY_API_KEY", "key"),
@@ -37,14 +37,20 @@ fn only_compiled_in_providers_are_configured() {
 
 #[test]
 fn naming_a_provider_that_is_not_compiled_in_names_the_feature() {
-    for (name, kind) in [("uqpay", ProviderKind::UqPay), ("wooshpay", ProviderKind::WooshPay)] {
+    for (name, kind) in [
+        ("uqpay", ProviderKind::UqPay),
+        ("wooshpay", ProviderKind::WooshPay),
+    ] {
         let result = Refunds::from_lookup(everything_set(Some(name)));
         if compiled().contains(&kind) {
             assert_eq!(result.unwrap().default_provider(), Some(kind));
         } else {
             match result {
                 Err(RefundError::Config(message)) => {
-                    assert!(message.contains(&format!("`{name}` cargo feature")), "{message}")
+                    assert!(
+                        message.contains(&format!("`{name}` cargo feature")),
+                        "{message}"
+                    )
                 }
                 other => panic!("expected a Config error for {name}, got {other:?}"),
             }

@@ -28,7 +28,10 @@ fn uqpay_vars() -> Vec<(&'static str, &'static str)> {
 fn config_error(result: Result<Refunds, RefundError>) -> String {
     match result {
         Err(RefundError::Config(message)) => {
-            assert!(!message.contains(UQPAY_KEY) && !message.contains(WOOSHPAY_KEY), "{message}");
+            assert!(
+                !message.contains(UQPAY_KEY) && !message.contains(WOOSHPAY_KEY),
+                "{message}"
+            );
             message
         }
         other => panic!("expected a Config error, got {other:?}"),
@@ -46,7 +49,11 @@ fn nothing_set_configures_nothing_and_creating_says_why() {
 fn each_missing_uqpay_variable_is_named() {
     let full = uqpay_vars();
     for missing in ["UQPAY_CLIENT_ID", "UQPAY_API_KEY", "UQPAY_ENVIRONMENT"] {
-        let partial: Vec<_> = full.iter().copied().filter(|(k, _)| *k != missing).collect();
+        let partial: Vec<_> = full
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != missing)
+            .collect();
         let message = config_error(Refunds::from_lookup(lookup(&partial)));
         assert!(message.contains(missing), "{missing}: {message}");
     }
@@ -72,7 +79,10 @@ fn a_publishable_wooshpay_key_is_refused_without_echoing_it() {
 
 #[test]
 fn an_unknown_default_provider_is_refused() {
-    let message = config_error(Refunds::from_lookup(lookup(&[("REFUNDKIT_PROVIDER", "stripe")])));
+    let message = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "stripe",
+    )])));
     assert!(message.contains("REFUNDKIT_PROVIDER"), "{message}");
 }
 
@@ -88,7 +98,10 @@ fn both_providers_with_a_default() {
     );
     assert_eq!(refunds.default_provider(), Some(ProviderKind::WooshPay));
     let shown = format!("{refunds:?}");
-    assert!(!shown.contains(UQPAY_KEY) && !shown.contains(WOOSHPAY_KEY), "{shown}");
+    assert!(
+        !shown.contains(UQPAY_KEY) && !shown.contains(WOOSHPAY_KEY),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -132,7 +145,8 @@ fn config_files_deserialize_and_build() {
 
 #[test]
 fn config_files_with_unknown_fields_are_refused() {
-    let result: Result<RefundsConfig, _> =
-        serde_json::from_value(serde_json::json!({"uqpay": {"client_id": "c", "api_key": "k", "environment": "sandbox", "apikey": "typo"}}));
+    let result: Result<RefundsConfig, _> = serde_json::from_value(
+        serde_json::json!({"uqpay": {"client_id": "c", "api_key": "k", "environment": "sandbox", "apikey": "typo"}}),
+    );
     assert!(result.is_err());
 }
