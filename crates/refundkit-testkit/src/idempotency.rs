@@ -82,6 +82,18 @@ impl<F: PartialEq, T: Clone> IdempotencyStore<F, T> {
             self.entries.remove(key);
         }
     }
+
+    /// Stores `result` for replay when `replayable`, else frees the key.
+    pub fn conclude(&mut self, key: &str, result: &T, replayable: bool)
+    where
+        T: Clone,
+    {
+        if replayable {
+            self.finish(key, result.clone());
+        } else {
+            self.abandon(key);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -191,12 +191,7 @@ pub(crate) async fn create(
         Ok(refund) => (Reply::json(200, &render::refund(&refund)), true),
         Err(refusal) => refusal_reply(refusal, &body),
     };
-    let mut keys = lock(&core.idempotency);
-    if replayable {
-        keys.finish(key, reply.clone());
-    } else {
-        keys.abandon(key);
-    }
+    lock(&core.idempotency).conclude(key, &reply, replayable);
     reply
 }
 

@@ -158,12 +158,7 @@ pub(crate) async fn create(
     }
     let (reply, replayable) = commit(core, &body);
     if let Some(key) = key {
-        let mut keys = lock(&core.idempotency);
-        if replayable {
-            keys.finish(key, reply.clone());
-        } else {
-            keys.abandon(key);
-        }
+        lock(&core.idempotency).conclude(key, &reply, replayable);
     }
     reply
 }
