@@ -3,293 +3,34 @@
 //! idempotency key across attempts and turns "maybe delivered" into
 //! [`RefundError::OutcomeUnknown`].
 
+mod adapter;
+mod config;
 mod endpoint;
+mod redact;
+mod request;
 mod retry;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
-use async_trait::async_trait;
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
-use http::Method;
+use http::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
-use url::Url;
 
+pub use adapter::{Authenticator, CredentialGeneration, ErrorClassifier};
+pub use config::{TransportConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use endpoint::BaseUrl;
+pub use redact::scrub;
+pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operation};
 pub use retry::{parse_retry_after, RetryPolicy};
 
-use crate::error::{ErrorKind, ProviderError, RefundError};
-use crate::idempotency::IdempotencyKey;
+use redact::{error_chain, sensitive_values};
+
+use crate::error::{ErrorKind, RefundError};
 use crate::ids::ProviderKind;
-
-/// Default per-request timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default cap on a response body.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-
-/// Transport settings shared by every adapter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TransportConfig {
-    /// Whole-request timeout (connect, send, receive).
-    pub timeout: Duration,
-    /// Connect timeout.
-    pub connect_timeout: Duration,
-    /// Larger response bodies are refused.
-    pub max_response_bytes: usize,
-    /// The retry loop's bounds.
-    pub retry: RetryPolicy,
-}
-
-impl Default for TransportConfig {
-    fn default() -> Self {
-        Self {
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: Duration::from_secs(10),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-impl TransportConfig {
-    /// With the per-request timeout set.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// With the retry policy set.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// With the response-size cap set.
-    pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
-    }
-}
-
-/// What a call does; decides tracing names and the outcome-unknown rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Operation {
-    /// Creates a refund: money moves, so a lost answer is `OutcomeUnknown`.
-    CreateRefund,
-    /// Reads one refund.
-    GetRefund,
-    /// Lists refunds.
-    ListRefunds,
-    /// Reads a payment.
-    GetPayment,
-    /// Obtains an access token.
-    FetchToken,
-}
-
-impl Operation {
-    /// The snake_case name used in spans.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::CreateRefund => "create_refund",
-            Operation::GetRefund => "get_refund",
-            Operation::ListRefunds => "list_refunds",
-            Operation::GetPayment => "get_payment",
-            Operation::FetchToken => "fetch_token",
-        }
-    }
-}
-
-/// One request, described once and sent as often as the retry loop decides.
-#[derive(Clone)]
-pub struct ApiRequest {
-    operation: Operation,
-    method: Method,
-    url: Url,
-    headers: HeaderMap,
-    body: Option<Bytes>,
-    idempotency_key: Option<IdempotencyKey>,
-}
-
-impl ApiRequest {
-    /// A GET of `url`.
-    pub fn get(operation: Operation, url: Url) -> Self {
-        Self::new(operation, Method::GET, url)
-    }
-
-    /// A POST of `url` with `body` as JSON.
-    pub fn post_json(
-        operation: Operation,
-        url: Url,
-        body: &impl serde::Serialize,
-    ) -> Result<Self, RefundError> {
-        let json = serde_json::to_vec(body)
-            .map_err(|e| RefundError::Config(format!("request body is not serializable: {e}")))?;
-        let mut request = Self::new(operation, Method::POST, url);
-        request
-            .headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        request.body = Some(Bytes::from(json));
-        Ok(request)
-    }
-
-    /// A POST of `url` without a body.
-    pub fn post_empty(operation: Operation, url: Url) -> Self {
-        Self::new(operation, Method::POST, url)
-    }
-
-    fn new(operation: Operation, method: Method, url: Url) -> Self {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        Self {
-            operation,
-            method,
-            url,
-            headers,
-            body: None,
-            idempotency_key: None,
-        }
-    }
-
-    /// Adds a plain header. Values that are not valid header text are refused.
-    pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, RefundError> {
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            RefundError::Config(format!("value of header {name} is not valid header text"))
-        })?;
-        self.headers.insert(HeaderName::from_static(name), value);
-        Ok(self)
-    }
-
-    /// Adds a secret header: marked sensitive, scrubbed from error messages.
-    pub fn secret_header(
-        mut self,
-        name: &'static str,
-        value: &SecretString,
-    ) -> Result<Self, RefundError> {
-        insert_secret(&mut self.headers, name, value)?;
-        Ok(self)
-    }
-
-    /// Sends `key` in header `name` on every attempt, and names it in
-    /// `OutcomeUnknown` if the outcome is lost.
-    pub fn idempotency_key(mut self, name: &'static str, key: &IdempotencyKey) -> Self {
-        if let Ok(value) = HeaderValue::from_str(&key.to_string()) {
-            self.headers.insert(HeaderName::from_static(name), value);
-        }
-        self.idempotency_key = Some(*key);
-        self
-    }
-
-    /// The operation.
-    pub fn operation(&self) -> Operation {
-        self.operation
-    }
-
-    /// The headers sent on every attempt (secret ones are marked sensitive).
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-}
-
-impl fmt::Debug for ApiRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiRequest")
-            .field("operation", &self.operation)
-            .field("method", &self.method)
-            .field("url", &self.url.as_str())
-            .field("idempotency_key", &self.idempotency_key)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Inserts a sensitive header whose value comes from a secret.
-pub fn insert_secret(
-    headers: &mut HeaderMap,
-    name: &'static str,
-    value: &SecretString,
-) -> Result<(), RefundError> {
-    let mut value = HeaderValue::from_str(value.expose_secret()).map_err(|_| {
-        RefundError::Config(format!("value of header {name} is not valid header text"))
-    })?;
-    value.set_sensitive(true);
-    headers.insert(HeaderName::from_static(name), value);
-    Ok(())
-}
-
-/// A successful (2xx) answer.
-#[derive(Debug, Clone)]
-pub struct ApiResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body, at most the configured cap.
-    pub body: Bytes,
-}
-
-impl ApiResponse {
-    /// Decodes the body as JSON.
-    pub fn json<T: DeserializeOwned>(&self, provider: ProviderKind) -> Result<T, RefundError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| RefundError::decode(provider, format!("invalid JSON body: {e}")))
-    }
-
-    /// The body as a JSON value, for audit (`Refund::raw`).
-    pub fn raw_json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
-    }
-}
-
-/// An error answer (non-2xx), handed to the adapter's classifier.
-#[derive(Debug, Clone)]
-pub struct ErrorResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body (may be empty, HTML, or anything).
-    pub body: Bytes,
-    /// `Retry-After`, parsed.
-    pub retry_after: Option<Duration>,
-}
-
-/// Turns a provider's error answers into [`ProviderError`]s. Pure.
-pub trait ErrorClassifier: Send + Sync + fmt::Debug {
-    /// Classifies one error answer.
-    fn classify(&self, operation: Operation, response: &ErrorResponse) -> ProviderError;
-}
-
-/// Which credentials an attempt carried, so a rejection can be matched to them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CredentialGeneration(pub u64);
-
-/// Adds credentials to each attempt and reacts when they are refused.
-#[async_trait]
-pub trait Authenticator: Send + Sync + fmt::Debug {
-    /// Inserts the auth headers (sensitive) for the next attempt.
-    async fn authorize(&self, headers: &mut HeaderMap)
-        -> Result<CredentialGeneration, RefundError>;
-
-    /// Called once per call when an attempt made with `generation` got an
-    /// `Authentication` error. Return true when fresh credentials are ready
-    /// and the request should be sent again.
-    async fn refresh_after_rejection(
-        &self,
-        error: &ProviderError,
-        generation: CredentialGeneration,
-    ) -> bool;
-
-    /// Secrets that never travel in a header but might be echoed back (a raw
-    /// API key inside a Basic header): scrubbed from every message too.
-    fn scrub_values(&self) -> Vec<SecretString> {
-        Vec::new()
-    }
-}
 
 /// The shared HTTP client of one provider adapter. Cheap to clone.
 #[derive(Clone)]
@@ -663,83 +404,4 @@ impl Transport {
 enum BodyError {
     TooLarge,
     Read(reqwest::Error),
-}
-
-/// What failed and its causes in one line. The top-level text is left out
-/// because it repeats the URL.
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = String::from(if error.is_connect() {
-        "connection failed"
-    } else if error.is_body() || error.is_decode() {
-        "reading the response failed"
-    } else {
-        "request failed"
-    });
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The values of sensitive headers, and the credential after an auth scheme
-/// (`Bearer x` → `x`), to scrub from any text we pass on.
-fn sensitive_values(headers: &HeaderMap) -> Vec<String> {
-    let mut values = Vec::new();
-    for value in headers.values().filter(|v| v.is_sensitive()) {
-        if let Ok(text) = value.to_str() {
-            if let Some((_, credential)) = text.split_once(' ') {
-                values.push(credential.trim().to_string());
-            }
-            values.push(text.to_string());
-        }
-    }
-    values.retain(|v| v.len() >= 4);
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values
-}
-
-/// Replaces every occurrence of a secret in `text` with `[REDACTED]`.
-pub fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_string(), |text, secret| {
-        text.replace(secret.as_str(), "[REDACTED]")
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scrub_removes_header_values_and_bare_credentials() {
-        let mut headers = HeaderMap::new();
-        insert_secret(
-            &mut headers,
-            "x-auth-token",
-            &SecretString::from("Bearer eyJ.secret.jwt"),
-        )
-        .unwrap();
-        headers.insert("x-client-id", HeaderValue::from_static("client-1"));
-        let secrets = sensitive_values(&headers);
-        assert_eq!(
-            scrub(
-                "token eyJ.secret.jwt is expired (Bearer eyJ.secret.jwt)",
-                &secrets
-            ),
-            "token [REDACTED] is expired ([REDACTED])"
-        );
-        assert_eq!(scrub("client-1", &secrets), "client-1");
-    }
-
-    #[test]
-    fn request_debug_shows_no_headers() {
-        let url = Url::parse("https://api.example.com/v1/refunds").unwrap();
-        let request = ApiRequest::post_empty(Operation::FetchToken, url)
-            .secret_header("x-api-key", &SecretString::from("super-secret-key"))
-            .unwrap();
-        assert!(!format!("{request:?}").contains("super-secret-key"));
-        assert!(request.headers().get("x-api-key").unwrap().is_sensitive());
-    }
 }

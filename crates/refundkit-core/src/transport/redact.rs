@@ -1,0 +1,86 @@
+//! Keeping secrets out of every message the transport passes on.
+
+use http::header::HeaderMap;
+
+/// What failed and its causes in one line. The top-level text is left out
+/// because it repeats the URL.
+pub(super) fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = String::from(if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "reading the response failed"
+    } else {
+        "request failed"
+    });
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The values of sensitive headers, and the credential after an auth scheme
+/// (`Bearer x` → `x`), to scrub from any text we pass on.
+pub(super) fn sensitive_values(headers: &HeaderMap) -> Vec<String> {
+    let mut values = Vec::new();
+    for value in headers.values().filter(|v| v.is_sensitive()) {
+        if let Ok(text) = value.to_str() {
+            if let Some((_, credential)) = text.split_once(' ') {
+                values.push(credential.trim().to_string());
+            }
+            values.push(text.to_string());
+        }
+    }
+    values.retain(|v| v.len() >= 4);
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values
+}
+
+/// Replaces every occurrence of a secret in `text` with `[REDACTED]`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret.as_str(), "[REDACTED]")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{insert_secret, ApiRequest, Operation};
+    use http::header::HeaderValue;
+    use secrecy::SecretString;
+    use url::Url;
+
+    #[test]
+    fn scrub_removes_header_values_and_bare_credentials() {
+        let mut headers = HeaderMap::new();
+        insert_secret(
+            &mut headers,
+            "x-auth-token",
+            &SecretString::from("Bearer eyJ.secret.jwt"),
+        )
+        .unwrap();
+        headers.insert("x-client-id", HeaderValue::from_static("client-1"));
+        let secrets = sensitive_values(&headers);
+        assert_eq!(
+            scrub(
+                "token eyJ.secret.jwt is expired (Bearer eyJ.secret.jwt)",
+                &secrets
+            ),
+            "token [REDACTED] is expired ([REDACTED])"
+        );
+        assert_eq!(scrub("client-1", &secrets), "client-1");
+    }
+
+    #[test]
+    fn request_debug_shows_no_headers() {
+        let url = Url::parse("https://api.example.com/v1/refunds").unwrap();
+        let request = ApiRequest::post_empty(Operation::FetchToken, url)
+            .secret_header("x-api-key", &SecretString::from("super-secret-key"))
+            .unwrap();
+        assert!(!format!("{request:?}").contains("super-secret-key"));
+        assert!(request.headers().get("x-api-key").unwrap().is_sensitive());
+    }
+}

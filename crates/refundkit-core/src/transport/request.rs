@@ -1,0 +1,197 @@
+//! One request as the retry loop sends it, and the answers it hands back.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::RefundError;
+use crate::idempotency::IdempotencyKey;
+use crate::ids::ProviderKind;
+
+/// What a call does; decides tracing names and the outcome-unknown rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Creates a refund: money moves, so a lost answer is `OutcomeUnknown`.
+    CreateRefund,
+    /// Reads one refund.
+    GetRefund,
+    /// Lists refunds.
+    ListRefunds,
+    /// Reads a payment.
+    GetPayment,
+    /// Obtains an access token.
+    FetchToken,
+}
+
+impl Operation {
+    /// The snake_case name used in spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::CreateRefund => "create_refund",
+            Operation::GetRefund => "get_refund",
+            Operation::ListRefunds => "list_refunds",
+            Operation::GetPayment => "get_payment",
+            Operation::FetchToken => "fetch_token",
+        }
+    }
+}
+
+/// One request, described once and sent as often as the retry loop decides.
+#[derive(Clone)]
+pub struct ApiRequest {
+    pub(super) operation: Operation,
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<Bytes>,
+    pub(super) idempotency_key: Option<IdempotencyKey>,
+}
+
+impl ApiRequest {
+    /// A GET of `url`.
+    pub fn get(operation: Operation, url: Url) -> Self {
+        Self::new(operation, Method::GET, url)
+    }
+
+    /// A POST of `url` with `body` as JSON.
+    pub fn post_json(
+        operation: Operation,
+        url: Url,
+        body: &impl serde::Serialize,
+    ) -> Result<Self, RefundError> {
+        let json = serde_json::to_vec(body)
+            .map_err(|e| RefundError::Config(format!("request body is not serializable: {e}")))?;
+        let mut request = Self::new(operation, Method::POST, url);
+        request
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        request.body = Some(Bytes::from(json));
+        Ok(request)
+    }
+
+    /// A POST of `url` without a body.
+    pub fn post_empty(operation: Operation, url: Url) -> Self {
+        Self::new(operation, Method::POST, url)
+    }
+
+    fn new(operation: Operation, method: Method, url: Url) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Self {
+            operation,
+            method,
+            url,
+            headers,
+            body: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// Adds a plain header. Values that are not valid header text are refused.
+    pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, RefundError> {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            RefundError::Config(format!("value of header {name} is not valid header text"))
+        })?;
+        self.headers.insert(HeaderName::from_static(name), value);
+        Ok(self)
+    }
+
+    /// Adds a secret header: marked sensitive, scrubbed from error messages.
+    pub fn secret_header(
+        mut self,
+        name: &'static str,
+        value: &SecretString,
+    ) -> Result<Self, RefundError> {
+        insert_secret(&mut self.headers, name, value)?;
+        Ok(self)
+    }
+
+    /// Sends `key` in header `name` on every attempt, and names it in
+    /// `OutcomeUnknown` if the outcome is lost.
+    pub fn idempotency_key(mut self, name: &'static str, key: &IdempotencyKey) -> Self {
+        if let Ok(value) = HeaderValue::from_str(&key.to_string()) {
+            self.headers.insert(HeaderName::from_static(name), value);
+        }
+        self.idempotency_key = Some(*key);
+        self
+    }
+
+    /// The operation.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The headers sent on every attempt (secret ones are marked sensitive).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("idempotency_key", &self.idempotency_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Inserts a sensitive header whose value comes from a secret.
+pub fn insert_secret(
+    headers: &mut HeaderMap,
+    name: &'static str,
+    value: &SecretString,
+) -> Result<(), RefundError> {
+    let mut value = HeaderValue::from_str(value.expose_secret()).map_err(|_| {
+        RefundError::Config(format!("value of header {name} is not valid header text"))
+    })?;
+    value.set_sensitive(true);
+    headers.insert(HeaderName::from_static(name), value);
+    Ok(())
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body, at most the configured cap.
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decodes the body as JSON.
+    pub fn json<T: DeserializeOwned>(&self, provider: ProviderKind) -> Result<T, RefundError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| RefundError::decode(provider, format!("invalid JSON body: {e}")))
+    }
+
+    /// The body as a JSON value, for audit (`Refund::raw`).
+    pub fn raw_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// An error answer (non-2xx), handed to the adapter's classifier.
+#[derive(Debug, Clone)]
+pub struct ErrorResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body (may be empty, HTML, or anything).
+    pub body: Bytes,
+    /// `Retry-After`, parsed.
+    pub retry_after: Option<Duration>,
+}
