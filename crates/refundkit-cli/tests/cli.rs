@@ -119,6 +119,13 @@ fn assert_refund_shape(refund: &Value, provider: &str) {
     time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).unwrap();
 }
 
+/// `create --provider P --payment ID` followed by `rest`.
+fn create_args<'a>(provider: &'a str, payment: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["create", "--provider", provider, "--payment", payment];
+    args.extend_from_slice(rest);
+    args
+}
+
 fn seed(sim: &refundkit_testkit::ProviderSim, amount: &str) -> String {
     sim.seed_captured(Money::parse(amount, "USD").unwrap())
 }
@@ -132,21 +139,20 @@ async fn uqpay_create_get_list_wait() {
     let created = stdout_json(
         &refundkit(
             &env,
-            &[
-                "create",
-                "--provider",
+            &create_args(
                 "uqpay",
-                "--payment",
                 &payment,
-                "--amount",
-                "10.01",
-                "--currency",
-                "USD",
-                "--reason",
-                "requested_by_customer",
-                "--metadata",
-                "order_id=order_6789",
-            ],
+                &[
+                    "--amount",
+                    "10.01",
+                    "--currency",
+                    "USD",
+                    "--reason",
+                    "requested_by_customer",
+                    "--metadata",
+                    "order_id=order_6789",
+                ],
+            ),
         )
         .await,
     );
@@ -190,16 +196,7 @@ async fn wooshpay_create_get_wait_and_list_is_unsupported() {
     let created = stdout_json(
         &refundkit(
             &env,
-            &[
-                "create",
-                "--provider",
-                "wooshpay",
-                "--payment",
-                &payment,
-                "--full",
-                "--reason",
-                "duplicate",
-            ],
+            &create_args("wooshpay", &payment, &["--full", "--reason", "duplicate"]),
         )
         .await,
     );
@@ -229,21 +226,20 @@ async fn the_same_reference_twice_makes_one_refund() {
     let sim = Simulator::start().await.unwrap();
     let env = env_for(&sim);
     let payment = seed(sim.uqpay(), "25.00");
-    let args = [
-        "create",
-        "--provider",
+    let args = create_args(
         "uqpay",
-        "--payment",
         &payment,
-        "--amount",
-        "5",
-        "--currency",
-        "USD",
-        "--reason",
-        "duplicate",
-        "--reference",
-        "order-6789/refund-1",
-    ];
+        &[
+            "--amount",
+            "5",
+            "--currency",
+            "USD",
+            "--reason",
+            "duplicate",
+            "--reference",
+            "order-6789/refund-1",
+        ],
+    );
 
     let first = stdout_json(&refundkit(&env, &args).await);
     let second = stdout_json(&refundkit(&env, &args).await);
@@ -260,37 +256,25 @@ async fn invalid_input_and_usage_exit_2() {
 
     let output = refundkit(
         &env,
-        &[
-            "create",
-            "--provider",
+        &create_args(
             "uqpay",
-            "--payment",
             &payment,
-            "--amount",
-            "10.001",
-            "--currency",
-            "USD",
-            "--reason",
-            "duplicate",
-        ],
+            &[
+                "--amount",
+                "10.001",
+                "--currency",
+                "USD",
+                "--reason",
+                "duplicate",
+            ],
+        ),
     )
     .await;
     let (code, error) = failure(&output);
     assert_eq!((code, error["kind"].as_str()), (2, Some("invalid")));
     assert!(error["idempotency_key"].is_string(), "{error}");
 
-    let output = refundkit(
-        &env,
-        &[
-            "create",
-            "--provider",
-            "uqpay",
-            "--payment",
-            &payment,
-            "--full",
-        ],
-    )
-    .await;
+    let output = refundkit(&env, &create_args("uqpay", &payment, &["--full"])).await;
     let (code, error) = failure(&output);
     assert_eq!((code, error["kind"].as_str()), (2, Some("usage")));
 
@@ -313,21 +297,20 @@ async fn lost_outcomes_exit_4_with_the_key_to_retry_with() {
     let payment = seed(sim.wooshpay(), "25.00");
     sim.wooshpay()
         .inject_fault(Route::CreateRefund, Calls::Every, Fault::ServerError(503));
-    let args = [
-        "create",
-        "--provider",
+    let args = create_args(
         "wooshpay",
-        "--payment",
         &payment,
-        "--amount",
-        "5",
-        "--currency",
-        "USD",
-        "--reason",
-        "duplicate",
-        "--reference",
-        "order-42/refund-1",
-    ];
+        &[
+            "--amount",
+            "5",
+            "--currency",
+            "USD",
+            "--reason",
+            "duplicate",
+            "--reference",
+            "order-42/refund-1",
+        ],
+    );
 
     let (code, error) = failure(&refundkit(&env, &args).await);
 
@@ -376,19 +359,18 @@ async fn anything_else_exits_1() {
     let created = stdout_json(
         &refundkit(
             &env,
-            &[
-                "create",
-                "--provider",
+            &create_args(
                 "uqpay",
-                "--payment",
                 &payment,
-                "--amount",
-                "1",
-                "--currency",
-                "USD",
-                "--reason",
-                "fraudulent",
-            ],
+                &[
+                    "--amount",
+                    "1",
+                    "--currency",
+                    "USD",
+                    "--reason",
+                    "fraudulent",
+                ],
+            ),
         )
         .await,
     );
@@ -411,19 +393,18 @@ async fn webhooks_verify_and_tampering_is_refused() {
     let created = stdout_json(
         &refundkit(
             &env,
-            &[
-                "create",
-                "--provider",
+            &create_args(
                 "uqpay",
-                "--payment",
                 &payment,
-                "--amount",
-                "8.88",
-                "--currency",
-                "USD",
-                "--reason",
-                "duplicate",
-            ],
+                &[
+                    "--amount",
+                    "8.88",
+                    "--currency",
+                    "USD",
+                    "--reason",
+                    "duplicate",
+                ],
+            ),
         )
         .await,
     );
