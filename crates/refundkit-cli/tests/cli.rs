@@ -126,6 +126,16 @@ fn create_args<'a>(provider: &'a str, payment: &'a str, rest: &[&'a str]) -> Vec
     args
 }
 
+/// Runs `create` and returns the refund it printed.
+async fn create_ok(
+    env: &[(String, String)],
+    provider: &str,
+    payment: &str,
+    rest: &[&str],
+) -> Value {
+    stdout_json(&refundkit(env, &create_args(provider, payment, rest)).await)
+}
+
 fn seed(sim: &refundkit_testkit::ProviderSim, amount: &str) -> String {
     sim.seed_captured(Money::parse(amount, "USD").unwrap())
 }
@@ -136,26 +146,22 @@ async fn uqpay_create_get_list_wait() {
     let env = env_for(&sim);
     let payment = seed(sim.uqpay(), "25.00");
 
-    let created = stdout_json(
-        &refundkit(
-            &env,
-            &create_args(
-                "uqpay",
-                &payment,
-                &[
-                    "--amount",
-                    "10.01",
-                    "--currency",
-                    "USD",
-                    "--reason",
-                    "requested_by_customer",
-                    "--metadata",
-                    "order_id=order_6789",
-                ],
-            ),
-        )
-        .await,
-    );
+    let created = create_ok(
+        &env,
+        "uqpay",
+        &payment,
+        &[
+            "--amount",
+            "10.01",
+            "--currency",
+            "USD",
+            "--reason",
+            "requested_by_customer",
+            "--metadata",
+            "order_id=order_6789",
+        ],
+    )
+    .await;
     assert_refund_shape(&created, "uqpay");
     assert_eq!(
         created["amount"],
@@ -193,13 +199,13 @@ async fn wooshpay_create_get_wait_and_list_is_unsupported() {
     let env = env_for(&sim);
     let payment = seed(sim.wooshpay(), "25.00");
 
-    let created = stdout_json(
-        &refundkit(
-            &env,
-            &create_args("wooshpay", &payment, &["--full", "--reason", "duplicate"]),
-        )
-        .await,
-    );
+    let created = create_ok(
+        &env,
+        "wooshpay",
+        &payment,
+        &["--full", "--reason", "duplicate"],
+    )
+    .await;
     assert_refund_shape(&created, "wooshpay");
     assert_eq!(created["amount"]["value"], "25");
     assert_eq!(created["status"], "pending");
@@ -356,24 +362,20 @@ async fn anything_else_exits_1() {
     sim.uqpay().set_settle_mode(SettleMode::AfterReads(1000));
     let env = env_for(&sim);
     let payment = seed(sim.uqpay(), "25.00");
-    let created = stdout_json(
-        &refundkit(
-            &env,
-            &create_args(
-                "uqpay",
-                &payment,
-                &[
-                    "--amount",
-                    "1",
-                    "--currency",
-                    "USD",
-                    "--reason",
-                    "fraudulent",
-                ],
-            ),
-        )
-        .await,
-    );
+    let created = create_ok(
+        &env,
+        "uqpay",
+        &payment,
+        &[
+            "--amount",
+            "1",
+            "--currency",
+            "USD",
+            "--reason",
+            "fraudulent",
+        ],
+    )
+    .await;
 
     let output = refundkit(
         &env,
@@ -390,24 +392,20 @@ async fn webhooks_verify_and_tampering_is_refused() {
     let sim = Simulator::start().await.unwrap();
     let env = env_for(&sim);
     let payment = seed(sim.uqpay(), "25.00");
-    let created = stdout_json(
-        &refundkit(
-            &env,
-            &create_args(
-                "uqpay",
-                &payment,
-                &[
-                    "--amount",
-                    "8.88",
-                    "--currency",
-                    "USD",
-                    "--reason",
-                    "duplicate",
-                ],
-            ),
-        )
-        .await,
-    );
+    let created = create_ok(
+        &env,
+        "uqpay",
+        &payment,
+        &[
+            "--amount",
+            "8.88",
+            "--currency",
+            "USD",
+            "--reason",
+            "duplicate",
+        ],
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
     let webhook = sim.uqpay().refund_webhook(id, WEBHOOK_SECRET).unwrap();
     let dir = std::env::temp_dir().join(format!("refundkit-cli-test-{}", std::process::id()));

@@ -74,29 +74,29 @@ pub async fn wait_for_final_with_progress(
     let mut interval = policy.interval;
     let mut last_seen: Option<Refund> = None;
     loop {
-        let read_error = match provider.get_refund(id).await {
+        let read = match provider.get_refund(id).await {
             Ok(refund) if refund.status.is_final() => return Ok(refund),
             Ok(refund) => {
                 progress(&refund);
-                last_seen = Some(refund);
-                None
+                Ok(refund)
             }
             Err(error) if error.is_retryable() => {
                 tracing::debug!(error = %error.code(), "read failed while waiting; polling on");
-                Some(error)
+                Err(error)
             }
             Err(error) => return Err(error),
         };
         if started.elapsed() + interval > policy.timeout {
-            return Err(match (last_seen, read_error) {
-                (Some(refund), _) => RefundError::StillPending {
+            // The last state seen beats a transient read error.
+            return Err(match (read, last_seen) {
+                (Ok(refund), _) | (Err(_), Some(refund)) => RefundError::StillPending {
                     refund: Box::new(refund),
                     waited: started.elapsed(),
                 },
-                (None, Some(error)) => error,
-                (None, None) => RefundError::Config("poll timeout reached before any read".into()),
+                (Err(error), None) => error,
             });
         }
+        last_seen = read.ok().or(last_seen);
         tokio::time::sleep(interval).await;
         interval = interval.saturating_mul(2).min(policy.max_interval);
     }

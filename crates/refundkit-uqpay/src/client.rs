@@ -182,7 +182,14 @@ impl RefundProvider for UqPayClient {
             .transport
             .send_json::<WireRefund>(&request, Some(&self.inner.auth))
             .await?;
-        refund_from_wire(wire, response.raw_json())
+        let refund = refund_from_wire(wire, response.raw_json())?;
+        if refund.id != *id {
+            return Err(RefundError::decode(
+                ProviderKind::UqPay,
+                format!("asked for refund {id}, got refund {}", refund.id),
+            ));
+        }
+        Ok(refund)
     }
 
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {

@@ -66,23 +66,26 @@ pub struct WooshPaySettings {
     pub webhook_secret: Option<SecretString>,
 }
 
+/// Why `kind` cannot be configured in this build, naming the cargo feature.
+fn unavailable(kind: ProviderKind) -> RefundError {
+    match kind {
+        ProviderKind::UqPay | ProviderKind::WooshPay => RefundError::Config(format!(
+            "provider {kind} is not compiled in: enable the `{kind}` cargo feature of the refundkit crate"
+        )),
+        _ => RefundError::Config(format!(
+            "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
+        )),
+    }
+}
+
 /// Refuses a provider this build cannot serve, naming the cargo feature.
 pub(crate) fn ensure_compiled(kind: ProviderKind) -> Result<(), RefundError> {
-    let compiled = match kind {
-        ProviderKind::UqPay => cfg!(feature = "uqpay"),
-        ProviderKind::WooshPay => cfg!(feature = "wooshpay"),
-        _ => {
-            return Err(RefundError::Config(format!(
-            "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
-        )))
-        }
-    };
+    let compiled = (kind == ProviderKind::UqPay && cfg!(feature = "uqpay"))
+        || (kind == ProviderKind::WooshPay && cfg!(feature = "wooshpay"));
     if compiled {
         Ok(())
     } else {
-        Err(RefundError::Config(format!(
-            "provider {kind} is not compiled in: enable the `{kind}` cargo feature of the refundkit crate"
-        )))
+        Err(unavailable(kind))
     }
 }
 
@@ -176,13 +179,12 @@ fn client_from_lookup(
         }
         other => {
             let _ = lookup;
-            ensure_compiled(other).map(|()| unreachable_provider(other))?
+            Err(unavailable(other))
         }
     }
 }
 
 fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider>, RefundError> {
-    ensure_compiled(ProviderKind::UqPay)?;
     #[cfg(feature = "uqpay")]
     {
         use refundkit_uqpay::{Environment, UqPayClient, UqPayConfig};
@@ -205,14 +207,13 @@ fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider
     #[cfg(not(feature = "uqpay"))]
     {
         let _ = settings;
-        unreachable_provider(ProviderKind::UqPay)
+        Err(unavailable(ProviderKind::UqPay))
     }
 }
 
 fn wooshpay_from_settings(
     settings: WooshPaySettings,
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-    ensure_compiled(ProviderKind::WooshPay)?;
     #[cfg(feature = "wooshpay")]
     {
         use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
@@ -228,13 +229,6 @@ fn wooshpay_from_settings(
     #[cfg(not(feature = "wooshpay"))]
     {
         let _ = settings;
-        unreachable_provider(ProviderKind::WooshPay)
+        Err(unavailable(ProviderKind::WooshPay))
     }
-}
-
-/// Reached only if `ensure_compiled` and the cfg arms disagree.
-fn unreachable_provider<T>(kind: ProviderKind) -> Result<T, RefundError> {
-    Err(RefundError::Config(format!(
-        "provider {kind} cannot be configured in this build"
-    )))
 }

@@ -341,6 +341,7 @@ impl Transport {
         };
         let mut error = self.inner.classifier.classify(request.operation, &response);
         error.message = scrub(&error.message, &secrets);
+        error.provider_code = error.provider_code.map(|code| scrub(&code, &secrets));
         error.retry_after = error.retry_after.or(retry_after);
         Attempt::Failed {
             maybe_delivered: status >= 500 || error.kind == ErrorKind::RequestInProgress,

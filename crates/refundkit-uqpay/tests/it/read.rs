@@ -159,3 +159,23 @@ async fn cancel_is_unsupported_and_capabilities_say_so() {
     assert_eq!(client.provider(), refundkit_core::ProviderKind::UqPay);
     anything.assert_calls_async(0).await;
 }
+
+#[tokio::test]
+async fn an_answer_about_another_refund_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path(format!("{REFUNDS_PATH}/RF1"));
+            then.status(200)
+                .json_body(refund_json("RF2", "1", "USD", "SUCCEEDED"));
+        })
+        .await;
+
+    let error = client(&server)
+        .get_refund(&RefundId::new("RF1").unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, RefundError::Decode { .. }), "{error:?}");
+}
