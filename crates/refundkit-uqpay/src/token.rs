@@ -67,9 +67,13 @@ impl AccessToken {
         self.generation
     }
 
-    /// True from [`REFRESH_MARGIN`] before expiry on.
+    /// True from [`REFRESH_MARGIN`] before expiry on. Checked arithmetic:
+    /// an `expires_at` at the edge of the calendar cannot overflow.
     pub fn needs_refresh(&self, now: OffsetDateTime) -> bool {
-        now >= self.expires_at - REFRESH_MARGIN
+        match now.checked_add(time::Duration::seconds(REFRESH_MARGIN.as_secs() as i64)) {
+            Some(threshold) => threshold >= self.expires_at,
+            None => true,
+        }
     }
 }
 
@@ -256,5 +260,24 @@ mod tests {
         assert!(!token.needs_refresh(expires_at - Duration::from_secs(301)));
         assert!(token.needs_refresh(expires_at - Duration::from_secs(300)));
         assert!(!format!("{token:?}").contains("jwt"));
+    }
+
+    #[test]
+    fn tokens_at_the_edges_of_the_calendar_do_not_overflow() {
+        for expires_at in [
+            time::PrimitiveDateTime::MIN.assume_utc(),
+            time::PrimitiveDateTime::MAX.assume_utc(),
+        ] {
+            let token = AccessToken::new(
+                MintedToken {
+                    value: SecretString::from("jwt"),
+                    expires_at,
+                },
+                CredentialGeneration(1),
+            );
+            let now = OffsetDateTime::now_utc();
+            assert_eq!(token.needs_refresh(now), expires_at < now);
+            assert!(token.needs_refresh(time::PrimitiveDateTime::MAX.assume_utc()));
+        }
     }
 }
