@@ -36,6 +36,10 @@ impl ValidationError {
         &self.message
     }
 
+    pub(crate) fn scrub_message(&mut self, secrets: &crate::secrets::Secrets) {
+        secrets.scrub_in_place(&mut self.message);
+    }
+
     /// A money problem reported against `field`.
     pub fn money(field: &'static str, error: MoneyError) -> Self {
         Self::new(field, error.to_string())

@@ -51,10 +51,8 @@ impl FromStr for ProviderKind {
             .into_iter()
             .find(|kind| kind.as_str() == lower)
             .ok_or_else(|| {
-                ValidationError::new(
-                    "provider",
-                    format!("unknown provider {s:?} (expected uqpay, wooshpay or memory)"),
-                )
+                // Not quoted: someone may have pasted a key where a name goes.
+                ValidationError::new("provider", "names no known provider (uqpay or wooshpay)")
             })
     }
 }
@@ -80,11 +78,11 @@ pub struct RefundId(String);
 const MAX_ID_LEN: usize = 255;
 
 impl RefundId {
-    /// Checks that the id is non-empty, at most 255 characters and free of
-    /// blanks and control characters.
+    /// Checks that the id is a provider id ([`check_provider_id`]): 1 to 255
+    /// ASCII letters, digits, `_` and `-`.
     pub fn new(id: impl Into<String>) -> Result<Self, ValidationError> {
         let id = id.into();
-        check_opaque_id("refund_id", &id)?;
+        check_provider_id("refund_id", &id)?;
         Ok(Self(id))
     }
 
@@ -94,7 +92,33 @@ impl RefundId {
     }
 }
 
-/// Checks an opaque provider id: non-empty, ≤ 255 chars, no blanks or controls.
+/// Checks an id that a provider issued (payment, refund, attempt ids): 1 to
+/// 255 ASCII letters, digits, `_` and `-`, the character set both providers
+/// document. Anything else (`/`, `..`, `?`, `%2F`, non-ASCII) is refused
+/// before a request could carry it into a URL path. The value is not quoted.
+///
+/// ```
+/// use refundkit_core::check_provider_id;
+/// assert!(check_provider_id("payment_id", "PI2043628825316691968").is_ok());
+/// assert!(check_provider_id("payment_id", "pi_3MtwBwLkdIwHu7ix28a3tqPa").is_ok());
+/// assert_eq!(check_provider_id("payment_id", "../x").unwrap_err().field(), "payment_id");
+/// ```
+pub fn check_provider_id(field: &'static str, id: &str) -> Result<(), ValidationError> {
+    check_opaque_id(field, id)?;
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ValidationError::new(
+            field,
+            "may contain only ASCII letters, digits, '_' and '-'",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an opaque id of the merchant's (an order id): non-empty, ≤ 255
+/// chars, no blanks or controls. Provider ids use [`check_provider_id`].
 pub fn check_opaque_id(field: &'static str, id: &str) -> Result<(), ValidationError> {
     if id.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
@@ -112,6 +136,12 @@ pub fn check_opaque_id(field: &'static str, id: &str) -> Result<(), ValidationEr
         ));
     }
     Ok(())
+}
+
+impl crate::secrets::Scrub for RefundId {
+    fn scrub(&mut self, secrets: &crate::secrets::Secrets) {
+        secrets.scrub_in_place(&mut self.0);
+    }
 }
 
 impl fmt::Display for RefundId {
@@ -165,9 +195,9 @@ impl fmt::Display for RefundRef {
 impl FromStr for RefundRef {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (provider, id) = s.split_once(':').ok_or_else(|| {
-            ValidationError::new("ref", format!("{s:?} is not of the form provider:id"))
-        })?;
+        let (provider, id) = s
+            .split_once(':')
+            .ok_or_else(|| ValidationError::new("ref", "is not of the form provider:id"))?;
         Ok(Self {
             provider: provider.parse()?,
             id: RefundId::new(id)?,
@@ -206,7 +236,18 @@ mod tests {
 
     #[test]
     fn malformed_refs_are_refused() {
-        for bad in ["RF123", "stripe:re_1", "uqpay:", "wooshpay:re 1"] {
+        for bad in [
+            "RF123",
+            "stripe:re_1",
+            "uqpay:",
+            "wooshpay:re 1",
+            "uqpay:../RF1",
+            "uqpay:RF1/x",
+            "uqpay:RF1?x",
+            "uqpay:RF1#x",
+            "uqpay:RF1%2F",
+            "uqpay:RF1é",
+        ] {
             assert!(bad.parse::<RefundRef>().is_err(), "{bad}");
         }
     }

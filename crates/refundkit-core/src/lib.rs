@@ -56,13 +56,14 @@ mod money;
 mod provider;
 mod refund;
 mod request;
+mod secrets;
 pub mod transport;
 pub mod webhook;
 
 pub use error::{ErrorKind, ProviderError, RefundError, ValidationError};
 pub use helpers::{refund_many, wait_for_final, wait_for_final_with_progress, PollPolicy};
 pub use idempotency::IdempotencyKey;
-pub use ids::{check_opaque_id, ProviderKind, RefundId, RefundRef};
+pub use ids::{check_opaque_id, check_provider_id, ProviderKind, RefundId, RefundRef};
 pub use integrity::check_echo;
 pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
 pub use provider::RefundProvider;
@@ -70,6 +71,7 @@ pub use refund::{Capabilities, FailureReason, ListRefunds, Refund, RefundPage, R
 pub use request::{
     ProviderOptions, RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN,
 };
+pub use secrets::{redact_url, Scrub, Secrets, REDACTED};
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 
 /// Re-exported so adapters and users name the same versions.

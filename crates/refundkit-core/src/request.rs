@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ValidationError;
 use crate::idempotency::IdempotencyKey;
-use crate::ids::check_opaque_id;
+use crate::ids::check_provider_id;
 use crate::money::Money;
 
 /// How much to refund.
@@ -180,7 +180,7 @@ impl RefundRequest {
         if self.payment_id.trim().is_empty() {
             return Err(ValidationError::new("payment_id", "must not be empty"));
         }
-        check_opaque_id("payment_id", &self.payment_id)?;
+        check_provider_id("payment_id", &self.payment_id)?;
         if let RefundAmount::Partial(money) = &self.amount {
             if !money.is_positive() {
                 return Err(ValidationError::new(
@@ -205,7 +205,7 @@ impl RefundRequest {
             if key.chars().chain(value.chars()).any(char::is_control) {
                 return Err(ValidationError::new(
                     "metadata",
-                    format!("{key:?}: control characters are not allowed"),
+                    "keys and values must not contain control characters",
                 ));
             }
         }
@@ -215,7 +215,7 @@ impl RefundRequest {
             ("on_behalf_of", &options.on_behalf_of),
         ] {
             if let Some(value) = value {
-                check_opaque_id(field, value)?;
+                check_provider_id(field, value)?;
             }
         }
         Ok(())
@@ -225,6 +225,12 @@ impl RefundRequest {
 fn check_text(field: &'static str, text: &str) -> Result<(), ValidationError> {
     if text.trim().is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters (CR, LF, tab, ...)",
+        ));
     }
     let length = text.chars().count();
     if length > MAX_TEXT_LEN {

@@ -104,6 +104,10 @@ pub enum WebhookError {
         /// What is wrong.
         reason: String,
     },
+    /// A signature or timestamp header appears more than once, or its aliases
+    /// disagree: which value was signed cannot be told.
+    #[error("header {0} appears more than once or its aliases disagree")]
+    AmbiguousHeader(&'static str),
     /// The signature does not match the body (tampered body or wrong secret).
     #[error("signature does not match the body")]
     SignatureMismatch,
@@ -131,23 +135,33 @@ pub enum WebhookError {
     NotARefundEvent(String),
 }
 
-/// The first of `names` present in `headers` (lookups are case-insensitive).
+/// The value of the header called `names` (one name and its aliases;
+/// lookups are case-insensitive). A delivery where the header appears more
+/// than once, or where aliases carry different values, is refused as
+/// [`WebhookError::AmbiguousHeader`]: which one was signed cannot be told.
 pub fn header<'a>(
     headers: &'a HeaderMap,
     names: &[&'static str],
 ) -> Result<Option<&'a str>, WebhookError> {
+    let mut found: Option<&'a str> = None;
     for name in names {
-        if let Some(value) = headers.get(*name) {
-            return value
-                .to_str()
-                .map(Some)
-                .map_err(|_| WebhookError::MalformedHeader {
-                    header: name,
-                    reason: "not visible ASCII".into(),
-                });
+        let mut values = headers.get_all(*name).iter();
+        let Some(value) = values.next() else {
+            continue;
+        };
+        if values.next().is_some() {
+            return Err(WebhookError::AmbiguousHeader(name));
+        }
+        let value = value.to_str().map_err(|_| WebhookError::MalformedHeader {
+            header: name,
+            reason: "not visible ASCII".into(),
+        })?;
+        match found {
+            Some(earlier) if earlier != value => return Err(WebhookError::AmbiguousHeader(name)),
+            _ => found = Some(value),
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 /// Reads a Unix timestamp in seconds, or milliseconds when ≥ 10^12.
@@ -233,6 +247,26 @@ mod tests {
             check_tolerance(t, at(-301), five_min),
             Err(WebhookError::TimestampInFuture { .. })
         ));
+    }
+
+    #[test]
+    fn repeated_headers_and_disagreeing_aliases_are_ambiguous() {
+        use http::HeaderValue;
+        let mut headers = HeaderMap::new();
+        headers.append("x-sig", HeaderValue::from_static("aa"));
+        assert_eq!(header(&headers, &["x-sig"]), Ok(Some("aa")));
+        headers.insert("x-sig-alias", HeaderValue::from_static("aa"));
+        assert_eq!(header(&headers, &["x-sig", "x-sig-alias"]), Ok(Some("aa")));
+        headers.insert("x-sig-alias", HeaderValue::from_static("bb"));
+        assert_eq!(
+            header(&headers, &["x-sig", "x-sig-alias"]),
+            Err(WebhookError::AmbiguousHeader("x-sig-alias"))
+        );
+        headers.append("x-sig", HeaderValue::from_static("cc"));
+        assert_eq!(
+            header(&headers, &["x-sig"]),
+            Err(WebhookError::AmbiguousHeader("x-sig"))
+        );
     }
 
     #[test]

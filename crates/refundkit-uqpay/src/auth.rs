@@ -94,29 +94,34 @@ impl TokenMinter for TokenAuth {
         let request = ApiRequest::post_empty(Operation::FetchToken, self.token_url.clone())
             .header(CLIENT_ID_HEADER, &self.client_id)?
             .secret_header(API_KEY_HEADER, &self.api_key)?;
-        let response = self.transport.send(&request, None).await?;
-        // Decoded here, not with `send_json`: a serde message could quote the token.
-        let decoded: TokenResponse = serde_json::from_slice(&response.body).map_err(|_| {
-            RefundError::decode(
-                ProviderKind::UqPay,
-                "token response is not {auth_token: string, expired_at: unix seconds}",
-            )
-        })?;
-        if decoded.auth_token.trim().is_empty() {
-            return Err(RefundError::decode(
-                ProviderKind::UqPay,
-                "token response has an empty auth_token",
-            ));
-        }
-        let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at).map_err(|_| {
-            RefundError::decode(ProviderKind::UqPay, "token expired_at is out of range")
-        })?;
-        tracing::debug!(provider = "uqpay", %expires_at, "minted an access token");
-        Ok(MintedToken {
-            value: SecretString::from(decoded.auth_token),
-            expires_at,
-        })
+        let secrets = self.transport.secrets().clone();
+        self.transport
+            .call(&request, None, |decoded: TokenResponse, _| {
+                let token = minted_from_wire(decoded)?;
+                secrets.add_rotating(&token.value);
+                tracing::debug!(provider = "uqpay", expires_at = %token.expires_at, "minted an access token");
+                Ok(token)
+            })
+            .await
     }
+}
+
+/// The token answer, checked: a non-empty token and an `expired_at` that
+/// is a representable time.
+fn minted_from_wire(decoded: TokenResponse) -> Result<MintedToken, RefundError> {
+    if decoded.auth_token.trim().is_empty() {
+        return Err(RefundError::decode(
+            ProviderKind::UqPay,
+            "token response has an empty auth_token",
+        ));
+    }
+    let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at).map_err(|_| {
+        RefundError::decode(ProviderKind::UqPay, "token expired_at is out of range")
+    })?;
+    Ok(MintedToken {
+        value: SecretString::from(decoded.auth_token),
+        expires_at,
+    })
 }
 
 #[async_trait]

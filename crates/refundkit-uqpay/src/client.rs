@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use refundkit_core::transport::{ApiRequest, Operation, Transport};
+use refundkit_core::transport::{ApiRequest, Authenticator, Operation, Transport};
 use refundkit_core::{
-    check_echo, Capabilities, ListRefunds, OffsetDateTime, ProviderKind, Refund, RefundAmount,
-    RefundError, RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest, WebhookError,
+    check_echo, Capabilities, ListRefunds, Money, OffsetDateTime, ProviderKind, Refund,
+    RefundAmount, RefundError, RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest,
+    WebhookError,
 };
 use url::Url;
 
@@ -67,6 +68,10 @@ impl UqPayClient {
             config.transport().clone(),
             UqPayErrorClassifier,
         )?;
+        transport.secrets().add(config.api_key());
+        if let Some(secret) = config.webhook_secret() {
+            transport.secrets().add(secret);
+        }
         let auth = TokenAuth::new(
             transport.clone(),
             config.base_url().join(&["v1", "connect", "token"]),
@@ -97,26 +102,40 @@ impl UqPayClient {
         request.header(CLIENT_ID_HEADER, self.inner.config.client_id())
     }
 
-    /// Reads the payment intent (`GET /v2/payment_intents/{id}`): the decoded
-    /// intent and the HTTP status of the read. A refund for a connected
-    /// sub-account reads the intent as that account too: UQPay isolates each
-    /// account's data, so the master account may not see it.
-    async fn read_intent(
+    /// The amount to refund, read from the payment intent
+    /// (`GET /v2/payment_intents/{id}`): a partial refund must be in the
+    /// intent's currency (the create has no currency field), a full refund
+    /// refunds what remains. A refund for a connected sub-account reads the
+    /// intent as that account too: UQPay isolates each account's data, so the
+    /// master account may not see it.
+    async fn refund_amount(
         &self,
-        payment_id: &str,
+        request: &RefundRequest,
         on_behalf_of: Option<&str>,
-    ) -> Result<(WirePaymentIntent, u16), RefundError> {
+    ) -> Result<Money, RefundError> {
+        let payment_id = request.payment_id();
         let url = self.url(&["v2", "payment_intents", payment_id]);
-        let mut request = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
         if let Some(account) = on_behalf_of {
-            request = request.header(ON_BEHALF_OF_HEADER, account)?;
+            read = read.header(ON_BEHALF_OF_HEADER, account)?;
         }
-        let (intent, response) = self
-            .inner
+        let auth = Some(&self.inner.auth as &dyn Authenticator);
+        self.inner
             .transport
-            .send_json::<WirePaymentIntent>(&request, Some(&self.inner.auth))
-            .await?;
-        Ok((intent, response.status))
+            .call(
+                &read,
+                auth,
+                |intent: WirePaymentIntent, response| match request.amount() {
+                    RefundAmount::Partial(money) => {
+                        check_refund_currency(&intent, payment_id, money)?;
+                        Ok(*money)
+                    }
+                    RefundAmount::Full => {
+                        remaining_refundable(&intent, payment_id, response.status)
+                    }
+                },
+            )
+            .await
     }
 }
 
@@ -145,16 +164,9 @@ impl RefundProvider for UqPayClient {
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         let prepared = PreparedCreate::prepare(request, self.inner.config.on_behalf_of())?;
         let payment_id = request.payment_id();
-        let (intent, status) = self
-            .read_intent(payment_id, prepared.on_behalf_of.as_deref())
+        let amount = self
+            .refund_amount(request, prepared.on_behalf_of.as_deref())
             .await?;
-        let amount = match request.amount() {
-            RefundAmount::Partial(money) => {
-                check_refund_currency(&intent, payment_id, money)?;
-                *money
-            }
-            RefundAmount::Full => remaining_refundable(&intent, payment_id, status)?,
-        };
         let key = request.idempotency_key();
         let url = self.url(&["v2", "payment", "refunds"]);
         let mut api = ApiRequest::post_json(Operation::CreateRefund, url, &prepared.body(&amount))?
@@ -163,33 +175,41 @@ impl RefundProvider for UqPayClient {
         if let Some(account) = &prepared.on_behalf_of {
             api = api.header(ON_BEHALF_OF_HEADER, account)?;
         }
-        let transport = &self.inner.transport;
-        let (wire, response) = transport
-            .send_json::<WireRefund>(&api, Some(&self.inner.auth))
-            .await?;
-        let mut refund =
-            transport.after_delivery(&api, refund_from_wire(wire, response.raw_json()))?;
-        // UQPay's refund object does not name its payment intent.
-        refund.payment_id = Some(payment_id.to_string());
-        check_echo(refund, Some(amount.currency()), Some(&amount))
+        self.inner
+            .transport
+            .call(
+                &api,
+                Some(&self.inner.auth),
+                |wire: WireRefund, response| {
+                    let mut refund = refund_from_wire(wire, response.raw_json())?;
+                    // UQPay's refund object does not name its payment intent.
+                    refund.payment_id = Some(payment_id.to_string());
+                    check_echo(refund, Some(amount.currency()), Some(&amount))
+                },
+            )
+            .await
     }
 
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let url = self.url(&["v2", "payment", "refunds", id.as_str()]);
         let request = self.with_client_id(ApiRequest::get(Operation::GetRefund, url))?;
-        let (wire, response) = self
-            .inner
+        self.inner
             .transport
-            .send_json::<WireRefund>(&request, Some(&self.inner.auth))
-            .await?;
-        let refund = refund_from_wire(wire, response.raw_json())?;
-        if refund.id != *id {
-            return Err(RefundError::decode(
-                ProviderKind::UqPay,
-                format!("asked for refund {id}, got refund {}", refund.id),
-            ));
-        }
-        Ok(refund)
+            .call(
+                &request,
+                Some(&self.inner.auth),
+                |wire: WireRefund, response| {
+                    let refund = refund_from_wire(wire, response.raw_json())?;
+                    if refund.id != *id {
+                        return Err(RefundError::decode(
+                            ProviderKind::UqPay,
+                            "the answer is about another refund than the one asked for",
+                        ));
+                    }
+                    Ok(refund)
+                },
+            )
+            .await
     }
 
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
@@ -197,12 +217,14 @@ impl RefundProvider for UqPayClient {
         let mut url = self.url(&["v2", "payment", "refunds"]);
         url.query_pairs_mut().extend_pairs(pairs);
         let request = self.with_client_id(ApiRequest::get(Operation::ListRefunds, url))?;
-        let (page, _) = self
-            .inner
+        self.inner
             .transport
-            .send_json::<WireRefundPage>(&request, Some(&self.inner.auth))
-            .await?;
-        page_from_wire(page, query)
+            .call(
+                &request,
+                Some(&self.inner.auth),
+                |page: WireRefundPage, _| page_from_wire(page, query),
+            )
+            .await
     }
 
     fn verify_webhook(

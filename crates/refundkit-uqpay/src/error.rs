@@ -12,6 +12,12 @@ use crate::wire::WireErrorBody;
 pub(crate) struct UqPayErrorClassifier;
 
 impl ErrorClassifier for UqPayErrorClassifier {
+    /// An error object with a `type` or `code` (envelopes A and B).
+    fn is_documented(&self, response: &ErrorResponse) -> bool {
+        ErrorBody::parse(&response.body)
+            .is_some_and(|body| body.error_type.is_some() || body.code.is_some())
+    }
+
     fn classify(&self, operation: Operation, response: &ErrorResponse) -> ProviderError {
         classify(
             operation,

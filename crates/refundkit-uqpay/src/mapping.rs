@@ -121,7 +121,7 @@ fn timestamp_from_wire(
         None => Ok(None),
         Some(text) => OffsetDateTime::parse(text, &Rfc3339)
             .map(Some)
-            .map_err(|_| decode_error(format!("{field} {text:?} is not an RFC 3339 time"))),
+            .map_err(|_| decode_error(format!("{field} is not an RFC 3339 time"))),
     }
 }
 
@@ -269,6 +269,13 @@ impl<'a> PreparedCreate<'a> {
     ) -> Result<Self, ValidationError> {
         request.validate()?;
         check_id_length("payment_id", request.payment_id())?;
+        // UQPay requires a UUID key and its SDK checks version 4.
+        if request.idempotency_key().as_uuid().get_version_num() != 4 {
+            return Err(ValidationError::new(
+                "idempotency_key",
+                "UQPay requires a version-4 UUID (IdempotencyKey::new or ::derive make one)",
+            ));
+        }
         let options = request.provider_options();
         if let Some(attempt) = &options.payment_attempt_id {
             check_id_length("payment_attempt_id", attempt)?;
@@ -344,7 +351,7 @@ pub(crate) fn list_query(
         ("page_size", query.page_size.to_string()),
     ];
     if let Some(payment_id) = &query.payment_id {
-        refundkit_core::check_opaque_id("payment_id", payment_id)?;
+        refundkit_core::check_provider_id("payment_id", payment_id)?;
         check_id_length("payment_id", payment_id)?;
         pairs.push(("payment_intent_id", payment_id.clone()));
     }

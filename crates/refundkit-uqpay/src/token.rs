@@ -23,6 +23,11 @@ pub struct MintedToken {
     pub expires_at: OffsetDateTime,
 }
 
+impl refundkit_core::Scrub for MintedToken {
+    /// The token is the secret being handed over: never masked in itself.
+    fn scrub(&mut self, _secrets: &refundkit_core::Secrets) {}
+}
+
 impl fmt::Debug for MintedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MintedToken")

@@ -51,6 +51,13 @@ impl WooshPayClient {
         let transport =
             Transport::new(PROVIDER, config.transport.clone(), WooshPayErrorClassifier)?;
         let auth = BasicAuth::new(&config.secret_key);
+        let secrets = transport.secrets();
+        secrets.add(&config.secret_key);
+        secrets.add(&auth.encoded);
+        secrets.add(&auth.header_value);
+        if let Some(secret) = &config.webhook_secret {
+            secrets.add(secret);
+        }
         Ok(Self {
             config,
             transport,
@@ -63,16 +70,20 @@ impl WooshPayClient {
         &self.config
     }
 
-    /// Sends `request` with Basic auth, decodes a Refund object and maps it.
-    /// Mapping errors of a create become `OutcomeUnknown` (the refund exists).
-    async fn send_for_refund(&self, request: &ApiRequest) -> Result<Refund, RefundError> {
-        let sent = self
-            .transport
-            .send_json::<WireRefund>(request, Some(&self.auth))
-            .await;
-        let (wire, response) = sent?;
-        let mapped = refund_from_wire(wire, response.raw_json(), &self.config.exponents);
-        self.transport.after_delivery(request, mapped)
+    /// Sends `request` with Basic auth, decodes a Refund object, maps it and
+    /// checks it with `check`. Core makes every failure after a create was
+    /// answered `OutcomeUnknown` (the refund exists).
+    async fn send_for_refund(
+        &self,
+        request: &ApiRequest,
+        check: impl FnOnce(Refund) -> Result<Refund, RefundError>,
+    ) -> Result<Refund, RefundError> {
+        let exponents = &self.config.exponents;
+        self.transport
+            .call(request, Some(&self.auth), |wire: WireRefund, response| {
+                refund_from_wire(wire, response.raw_json(), exponents).and_then(check)
+            })
+            .await
     }
 }
 
@@ -100,26 +111,36 @@ impl RefundProvider for WooshPayClient {
         let url = self.config.base_url.join(&["v1", "refunds"]);
         let api = ApiRequest::post_json(Operation::CreateRefund, url, &body)?
             .idempotency_key(IDEMPOTENCY_HEADER, request.idempotency_key());
-        let refund = self.send_for_refund(&api).await?;
+        let refund = self
+            .send_for_refund(&api, |refund| {
+                check_payment_echo(refund, request.payment_id()).and_then(|refund| {
+                    match request.amount() {
+                        RefundAmount::Partial(money) => {
+                            check_echo(refund, Some(money.currency()), Some(money))
+                        }
+                        RefundAmount::Full => check_echo(refund, None, None),
+                    }
+                })
+            })
+            .await?;
         tracing::debug!(refund_id = %refund.id, status = %refund.status, "wooshpay refund created");
-        check_payment_echo(refund, request.payment_id()).and_then(|refund| match request.amount() {
-            RefundAmount::Partial(money) => check_echo(refund, Some(money.currency()), Some(money)),
-            RefundAmount::Full => check_echo(refund, None, None),
-        })
+        Ok(refund)
     }
 
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let url = self.config.base_url.join(&["v1", "refunds", id.as_str()]);
         let api = ApiRequest::get(Operation::GetRefund, url)
             .header("content-type", "application/json")?;
-        let refund = self.send_for_refund(&api).await?;
-        if refund.id != *id {
-            return Err(RefundError::decode(
-                PROVIDER,
-                format!("asked for refund {id}, got refund {}", refund.id),
-            ));
-        }
-        Ok(refund)
+        self.send_for_refund(&api, |refund| {
+            if refund.id != *id {
+                return Err(RefundError::decode(
+                    PROVIDER,
+                    "the answer is about another refund than the one asked for",
+                ));
+            }
+            Ok(refund)
+        })
+        .await
     }
 
     async fn list_refunds(&self, _query: &ListRefunds) -> Result<RefundPage, RefundError> {
@@ -180,7 +201,8 @@ fn check_payment_echo(refund: Refund, payment_id: &str) -> Result<Refund, Refund
 #[derive(Clone)]
 struct BasicAuth {
     header_value: SecretString,
-    secret_key: SecretString,
+    /// The base64 part alone, which a provider may echo without `Basic `.
+    encoded: SecretString,
 }
 
 impl BasicAuth {
@@ -191,7 +213,7 @@ impl BasicAuth {
         );
         Self {
             header_value: SecretString::from(format!("Basic {}", encoded.as_str())),
-            secret_key: secret_key.clone(),
+            encoded: SecretString::from(encoded.as_str()),
         }
     }
 }
@@ -219,12 +241,6 @@ impl Authenticator for BasicAuth {
         _generation: CredentialGeneration,
     ) -> bool {
         false
-    }
-
-    /// The raw key travels only inside the base64 header, but a provider may
-    /// echo it ("Invalid API Key provided: sk_…"): core scrubs it too.
-    fn scrub_values(&self) -> Vec<SecretString> {
-        vec![self.secret_key.clone()]
     }
 }
 

@@ -248,7 +248,11 @@ impl fmt::Debug for WooshPayConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WooshPayConfigBuilder")
             .field("secret_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
+            // Unchecked text may carry credentials (`https://sk_…:@host`).
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(refundkit_core::redact_url),
+            )
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),

@@ -7,9 +7,6 @@ use serde_json::Value;
 
 use crate::wire::{WireErrorBody, WireErrorField, WireErrorObject};
 
-/// Longest provider message passed on, in characters.
-const MAX_MESSAGE_CHARS: usize = 500;
-
 /// The error answer's body, read tolerantly. Every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ErrorDetails {
@@ -158,11 +155,7 @@ fn message(status: u16, body: &[u8], details: &ErrorDetails) -> String {
     if let Some(decline_code) = &details.decline_code {
         message.push_str(&format!(" (decline_code: {decline_code})"));
     }
-    let mut message: String = message.chars().filter(|c| !c.is_control()).collect();
-    if message.chars().count() > MAX_MESSAGE_CHARS {
-        message = message.chars().take(MAX_MESSAGE_CHARS).collect();
-        message.push('…');
-    }
+    // Core drops control characters and cuts long messages, after scrubbing.
     message
 }
 
@@ -172,6 +165,12 @@ fn message(status: u16, body: &[u8], details: &ErrorDetails) -> String {
 pub struct WooshPayErrorClassifier;
 
 impl ErrorClassifier for WooshPayErrorClassifier {
+    /// An error object with a `type` or `code`, at the top level or in `error`.
+    fn is_documented(&self, response: &ErrorResponse) -> bool {
+        let details = parse_body(&response.body);
+        details.code.is_some() || details.error_type.is_some()
+    }
+
     fn classify(&self, _operation: Operation, response: &ErrorResponse) -> ProviderError {
         let mut error = classify_error(response.status, &response.body);
         error.request_id = ["request-id", "x-request-id"]

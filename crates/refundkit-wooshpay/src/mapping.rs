@@ -181,9 +181,9 @@ pub(crate) fn refund_from_wire(
     let decode = |message: String| RefundError::decode(PROVIDER, message);
     if let Some(object) = wire.object.as_deref() {
         if object != "refund" {
-            return Err(decode(format!(
-                "expected a refund object, got object {object:?}"
-            )));
+            return Err(decode(
+                "expected a refund object, got another object type".to_string(),
+            ));
         }
     }
     let id = wire.id.ok_or_else(|| decode("refund has no id".into()))?;
@@ -236,10 +236,9 @@ fn integer(value: &WireInteger) -> Result<i64, String> {
     match value {
         WireInteger::Number(number) => Ok(*number),
         WireInteger::Text(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-            text.parse()
-                .map_err(|_| format!("{text:?} is out of range"))
+            text.parse().map_err(|_| "is out of range".to_string())
         }
-        WireInteger::Text(text) => Err(format!("{text:?} is not a whole number")),
+        WireInteger::Text(_) => Err("is not a whole number".to_string()),
     }
 }
 

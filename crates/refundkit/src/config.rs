@@ -1,6 +1,8 @@
 //! Configuration: environment variables and a serde config for config files.
 
-use refundkit_core::{ProviderKind, RefundError};
+use std::fmt;
+
+use refundkit_core::{redact_url, ProviderKind, RefundError, REDACTED};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -22,7 +24,7 @@ pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
 /// ```
 ///
 /// Secrets deserialize into [`SecretString`] and never print.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RefundsConfig {
@@ -35,7 +37,9 @@ pub struct RefundsConfig {
 }
 
 /// UQPay settings in a [`RefundsConfig`] (same meaning as the `UQPAY_*` variables).
-#[derive(Debug, Clone, Deserialize)]
+///
+/// `Debug` masks the secrets and any credentials in the base URL.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct UqPaySettings {
@@ -54,7 +58,9 @@ pub struct UqPaySettings {
 }
 
 /// WooshPay settings in a [`RefundsConfig`] (same meaning as the `WOOSHPAY_*` variables).
-#[derive(Debug, Clone, Deserialize)]
+///
+/// `Debug` masks the secrets and any credentials in the base URL.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WooshPaySettings {
@@ -64,6 +70,52 @@ pub struct WooshPaySettings {
     pub base_url: Option<String>,
     /// `WOOSHPAY_WEBHOOK_SECRET` (`whsec_…`).
     pub webhook_secret: Option<SecretString>,
+}
+
+impl fmt::Debug for RefundsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A default that names no provider may be a pasted key: not shown.
+        let default = self
+            .default
+            .as_deref()
+            .map(|name| match name.parse::<ProviderKind>() {
+                Ok(kind) => kind.as_str(),
+                Err(_) => "[unrecognized]",
+            });
+        f.debug_struct("RefundsConfig")
+            .field("default", &default)
+            .field("uqpay", &self.uqpay)
+            .field("wooshpay", &self.wooshpay)
+            .finish()
+    }
+}
+
+/// `[REDACTED]` for a present secret.
+fn mask<T>(secret: &Option<T>) -> Option<&'static str> {
+    secret.as_ref().map(|_| REDACTED)
+}
+
+impl fmt::Debug for UqPaySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UqPaySettings")
+            .field("client_id", &self.client_id)
+            .field("api_key", &REDACTED)
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .field("on_behalf_of", &self.on_behalf_of)
+            .field("webhook_secret", &mask(&self.webhook_secret))
+            .finish()
+    }
+}
+
+impl fmt::Debug for WooshPaySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WooshPaySettings")
+            .field("secret_key", &REDACTED)
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
+            .field("webhook_secret", &mask(&self.webhook_secret))
+            .finish()
+    }
 }
 
 /// Why `kind` cannot be configured in this build, naming the cargo feature.
@@ -91,8 +143,9 @@ pub(crate) fn ensure_compiled(kind: ProviderKind) -> Result<(), RefundError> {
 
 fn parse_provider(setting: &str, name: &str) -> Result<ProviderKind, RefundError> {
     let kind: ProviderKind = name.parse().map_err(|_| {
+        // The value is not quoted: a key pasted here would reach the logs.
         RefundError::Config(format!(
-            "{setting} names an unknown provider {name:?} (expected uqpay or wooshpay)"
+            "{setting} names no known provider (expected uqpay or wooshpay)"
         ))
     })?;
     ensure_compiled(kind)?;

@@ -4,7 +4,6 @@ use std::fmt;
 
 use async_trait::async_trait;
 use http::header::HeaderMap;
-use secrecy::SecretString;
 
 use super::request::ErrorResponse;
 use super::Operation;
@@ -14,6 +13,16 @@ use crate::error::{ProviderError, RefundError};
 pub trait ErrorClassifier: Send + Sync + fmt::Debug {
     /// Classifies one error answer.
     fn classify(&self, operation: Operation, response: &ErrorResponse) -> ProviderError;
+
+    /// Whether the body is an error object in the provider's documented
+    /// shape. Only such a 4xx counts as the provider refusing a create; any
+    /// other answer to a create (HTML from a proxy, an empty body) may follow
+    /// a refund that happened, so it ends `OutcomeUnknown`. The default,
+    /// `false`, is the safe answer.
+    fn is_documented(&self, response: &ErrorResponse) -> bool {
+        let _ = response;
+        false
+    }
 }
 
 /// Which credentials an attempt carried, so a rejection can be matched to them.
@@ -21,6 +30,10 @@ pub trait ErrorClassifier: Send + Sync + fmt::Debug {
 pub struct CredentialGeneration(pub u64);
 
 /// Adds credentials to each attempt and reacts when they are refused.
+///
+/// Register every credential it sends (and every token it obtains) with
+/// [`super::Transport::secrets`], so that an echo of it is masked in every
+/// message.
 #[async_trait]
 pub trait Authenticator: Send + Sync + fmt::Debug {
     /// Inserts the auth headers (sensitive) for the next attempt.
@@ -35,10 +48,4 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         error: &ProviderError,
         generation: CredentialGeneration,
     ) -> bool;
-
-    /// Secrets that never travel in a header but might be echoed back (a raw
-    /// API key inside a Basic header): scrubbed from every message too.
-    fn scrub_values(&self) -> Vec<SecretString> {
-        Vec::new()
-    }
 }

@@ -5,7 +5,9 @@
 
 mod adapter;
 mod config;
+mod decode;
 mod endpoint;
+mod outcome;
 mod redact;
 mod request;
 mod retry;
@@ -15,22 +17,24 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{HeaderMap, RETRY_AFTER};
-use secrecy::{ExposeSecret, SecretString};
+use http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 pub use adapter::{Authenticator, CredentialGeneration, ErrorClassifier};
 pub use config::{TransportConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use decode::decode_json;
 pub use endpoint::BaseUrl;
 pub use redact::scrub;
 pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operation};
 pub use retry::{parse_retry_after, RetryPolicy};
 
-use redact::{error_chain, sensitive_values};
+use outcome::{judge_error_answer, outcome_unknown, AttemptEnd};
+use redact::{error_chain, sensitive_texts, sensitive_values};
 
 use crate::error::{ErrorKind, RefundError};
 use crate::ids::ProviderKind;
+use crate::secrets::{Scrub, Secrets};
 
 /// The shared HTTP client of one provider adapter. Cheap to clone.
 #[derive(Clone)]
@@ -43,6 +47,7 @@ struct Inner {
     client: reqwest::Client,
     config: TransportConfig,
     classifier: Box<dyn ErrorClassifier>,
+    secrets: Secrets,
 }
 
 impl fmt::Debug for Transport {
@@ -57,10 +62,16 @@ impl fmt::Debug for Transport {
 /// What one attempt came to.
 enum Attempt {
     Success(ApiResponse),
-    Failed {
-        error: RefundError,
-        maybe_delivered: bool,
-    },
+    Failed { error: RefundError, end: AttemptEnd },
+}
+
+impl Attempt {
+    fn unanswered(error: RefundError) -> Self {
+        Attempt::Failed {
+            error,
+            end: AttemptEnd::UNANSWERED,
+        }
+    }
 }
 
 impl Transport {
@@ -83,6 +94,7 @@ impl Transport {
                 client,
                 config,
                 classifier: Box::new(classifier),
+                secrets: Secrets::new(),
             }),
         })
     }
@@ -97,53 +109,99 @@ impl Transport {
         &self.inner.config
     }
 
+    /// The secrets masked in every error and value this transport returns.
+    /// Adapters register their credentials here, and tokens as they get them.
+    pub fn secrets(&self) -> &Secrets {
+        &self.inner.secrets
+    }
+
+    /// Sends `request`, decodes the 2xx body as `W` and maps it with `map`:
+    /// the one entry point for a call whose answer becomes a value.
+    ///
+    /// For a create, every ending after the provider may have acted — a
+    /// timeout, a 5xx, an oversized or truncated body, an answer that does
+    /// not decode or map — is [`RefundError::OutcomeUnknown`]; only a
+    /// documented refusal and [`RefundError::IntegrityMismatch`] (the refund
+    /// exists but differs) end otherwise. Errors and the value are scrubbed of
+    /// every registered secret.
+    pub async fn call<W, T>(
+        &self,
+        request: &ApiRequest,
+        auth: Option<&dyn Authenticator>,
+        map: impl FnOnce(W, &ApiResponse) -> Result<T, RefundError>,
+    ) -> Result<T, RefundError>
+    where
+        W: DeserializeOwned,
+        T: Scrub,
+    {
+        let response = self.send(request, auth).await?;
+        let mapped = decode_json::<W>(self.inner.provider, &response.body)
+            .and_then(|wire| map(wire, &response));
+        let mapped = match mapped {
+            Err(error) if request.creates() && !settles_a_create(&error) => {
+                Err(self.outcome_unknown(request, error))
+            }
+            other => other,
+        };
+        match mapped {
+            Ok(value) => Ok(self.inner.secrets.scrubbed(value)),
+            Err(error) => Err(self.scrub_error(request, error)),
+        }
+    }
+
     /// Sends `request`, retrying retryable failures within the policy with the
     /// same headers (and so the same idempotency key). A create whose attempts
-    /// run out after it may have reached the provider ends in
-    /// [`RefundError::OutcomeUnknown`].
+    /// end after it may have reached the provider, without a documented
+    /// refusal, ends in [`RefundError::OutcomeUnknown`]. Errors are scrubbed
+    /// of every registered secret.
     pub async fn send(
         &self,
         request: &ApiRequest,
         auth: Option<&dyn Authenticator>,
     ) -> Result<ApiResponse, RefundError> {
+        let mut attempt_secrets = Vec::new();
+        self.send_with_retries(request, auth, &mut attempt_secrets)
+            .await
+            .map_err(|error| {
+                let error = self.scrub_error(request, error);
+                scrub_with(sensitive_texts(attempt_secrets.iter()), error)
+            })
+    }
+
+    /// The loop; `attempt_secrets` ends holding the sensitive header values
+    /// of the last attempt (an authenticator's), to scrub its error with.
+    async fn send_with_retries(
+        &self,
+        request: &ApiRequest,
+        auth: Option<&dyn Authenticator>,
+        attempt_secrets: &mut Vec<HeaderValue>,
+    ) -> Result<ApiResponse, RefundError> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
-        let mut maybe_delivered = false;
+        let mut any_maybe_acted = false;
         let mut refreshed = false;
         let mut attempt: u32 = 0;
         loop {
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             let mut headers = request.headers.clone();
             // Credentials that cannot be had on a later attempt still leave an
             // earlier, possibly delivered attempt unresolved.
             let generation = match auth {
                 Some(auth) => match auth.authorize(&mut headers).await {
                     Ok(generation) => Some(generation),
-                    Err(error) => return Err(self.unresolved(request, error, maybe_delivered)),
+                    Err(error) => {
+                        return Err(self.settle(request, error, any_maybe_acted, NO_ANSWER))
+                    }
                 },
                 None => None,
             };
-            let scrub_extra = auth.map(|auth| auth.scrub_values()).unwrap_or_default();
-            let span = tracing::info_span!(
-                "refundkit.http",
-                provider = %self.inner.provider,
-                operation = request.operation.as_str(),
-                attempt,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-            );
-            let (error, delivered) = match self
-                .attempt(request, headers, &scrub_extra)
-                .instrument(span)
-                .await
-            {
+            attempt_secrets.clear();
+            attempt_secrets.extend(headers.values().filter(|v| v.is_sensitive()).cloned());
+            let (error, end) = match self.traced_attempt(request, headers, attempt).await {
                 Attempt::Success(response) => return Ok(response),
-                Attempt::Failed {
-                    error,
-                    maybe_delivered,
-                } => (error, maybe_delivered),
+                Attempt::Failed { error, end } => (error, end),
             };
-            maybe_delivered |= delivered;
+            any_maybe_acted |= end.maybe_acted;
 
             if let (RefundError::Provider(rejection), Some(auth), Some(generation), false) =
                 (&error, auth, generation, refreshed)
@@ -152,7 +210,7 @@ impl Transport {
                     && auth.refresh_after_rejection(rejection, generation).await
                 {
                     refreshed = true;
-                    attempt -= 1;
+                    attempt = attempt.saturating_sub(1);
                     tracing::info!(provider = %self.inner.provider, "credentials refreshed; sending again");
                     continue;
                 }
@@ -164,13 +222,13 @@ impl Transport {
             };
             let delay = policy.delay(attempt, retry_after, fastrand::f64());
             if !error.is_retryable() || !policy.allows(attempt, started.elapsed(), delay) {
-                return Err(self.settle(request, error, maybe_delivered));
+                return Err(self.settle(request, error, any_maybe_acted, end));
             }
             tracing::warn!(
                 provider = %self.inner.provider,
                 operation = request.operation.as_str(),
                 attempt,
-                delay_ms = delay.as_millis() as u64,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 error = %error.code(),
                 "retrying with the same idempotency key"
             );
@@ -178,48 +236,24 @@ impl Transport {
         }
     }
 
-    /// Sends `request` and decodes a JSON answer.
-    pub async fn send_json<T: DeserializeOwned>(
-        &self,
-        request: &ApiRequest,
-        auth: Option<&dyn Authenticator>,
-    ) -> Result<(T, ApiResponse), RefundError> {
-        let response = self.send(request, auth).await?;
-        let decoded = response.json(self.inner.provider);
-        let decoded = self.after_delivery(request, decoded)?;
-        Ok((decoded, response))
-    }
-
-    /// For a create that the provider answered with success: an error reading
-    /// or checking that answer means the refund exists but we cannot show it,
-    /// so it becomes `OutcomeUnknown` (retry with the same key to read it).
-    pub fn after_delivery<T>(
-        &self,
-        request: &ApiRequest,
-        result: Result<T, RefundError>,
-    ) -> Result<T, RefundError> {
-        match (result, request.operation, request.idempotency_key) {
-            (Err(error @ RefundError::Decode { .. }), Operation::CreateRefund, Some(key)) => {
-                Err(RefundError::OutcomeUnknown {
-                    provider: self.inner.provider,
-                    idempotency_key: key,
-                    source: Box::new(error),
-                })
-            }
-            (result, _, _) => result,
-        }
-    }
-
-    /// An error that says nothing about earlier attempts: a create that may
-    /// have been delivered stays `OutcomeUnknown`.
-    fn unresolved(
+    /// The final error of a call (see [`outcome_unknown`]).
+    fn settle(
         &self,
         request: &ApiRequest,
         error: RefundError,
-        maybe_delivered: bool,
+        any_maybe_acted: bool,
+        last: AttemptEnd,
     ) -> RefundError {
-        match (request.operation, request.idempotency_key) {
-            (Operation::CreateRefund, Some(key)) if maybe_delivered => {
+        if outcome_unknown(request.creates(), any_maybe_acted, last) {
+            self.outcome_unknown(request, error)
+        } else {
+            error
+        }
+    }
+
+    fn outcome_unknown(&self, request: &ApiRequest, error: RefundError) -> RefundError {
+        match request.idempotency_key {
+            Some(key) if !matches!(error, RefundError::OutcomeUnknown { .. }) => {
                 RefundError::OutcomeUnknown {
                     provider: self.inner.provider,
                     idempotency_key: key,
@@ -230,48 +264,31 @@ impl Transport {
         }
     }
 
-    /// The final error of a call: a create that may have been delivered and
-    /// got no definitive answer is `OutcomeUnknown`.
-    fn settle(
-        &self,
-        request: &ApiRequest,
-        error: RefundError,
-        maybe_delivered: bool,
-    ) -> RefundError {
-        let definitive = match &error {
-            RefundError::Provider(e) => !matches!(
-                e.kind,
-                ErrorKind::RateLimited
-                    | ErrorKind::ProviderUnavailable
-                    | ErrorKind::RequestInProgress
-                    | ErrorKind::Authentication
-                    | ErrorKind::PermissionDenied
-            ),
-            RefundError::Transport { .. } | RefundError::Timeout { .. } => false,
-            _ => true,
-        };
-        if definitive {
-            error
-        } else {
-            self.unresolved(request, error, maybe_delivered)
-        }
+    /// Masks every registered secret, and the request's own secret headers,
+    /// in an error about to leave the transport.
+    fn scrub_error<E: Scrub>(&self, request: &ApiRequest, error: E) -> E {
+        let error = self.inner.secrets.scrubbed(error);
+        scrub_with(sensitive_values(&request.headers), error)
     }
 
-    async fn attempt(
+    async fn traced_attempt(
         &self,
         request: &ApiRequest,
         headers: HeaderMap,
-        scrub_extra: &[SecretString],
+        attempt: u32,
     ) -> Attempt {
-        let provider = self.inner.provider;
-        let mut secrets = sensitive_values(&headers);
-        secrets.extend(
-            scrub_extra
-                .iter()
-                .map(|secret| secret.expose_secret().to_string())
-                .filter(|secret| secret.len() >= 4),
+        let span = tracing::info_span!(
+            "refundkit.http",
+            provider = %self.inner.provider,
+            operation = request.operation.as_str(),
+            attempt,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
         );
-        secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        self.attempt(request, headers).instrument(span).await
+    }
+
+    async fn attempt(&self, request: &ApiRequest, headers: HeaderMap) -> Attempt {
         let started = Instant::now();
         let mut builder = self
             .inner
@@ -283,43 +300,35 @@ impl Transport {
         }
         let result = builder.send().await;
         let span = tracing::Span::current();
+        let latency_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let response = match result {
             Ok(response) => response,
             Err(error) => {
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
-                let failed = self.transport_failure(&error, &secrets);
-                tracing::info!(error = %failed.0.code(), "attempt failed before a response");
-                return Attempt::Failed {
-                    error: failed.0,
-                    maybe_delivered: failed.1,
-                };
+                span.record("latency_ms", latency_ms());
+                let (error, end) = self.transport_failure(&error);
+                tracing::info!(error = %error.code(), "attempt failed before a response");
+                return Attempt::Failed { error, end };
             }
         };
         let status = response.status().as_u16();
         span.record("status", status);
         let headers = response.headers().clone();
         let body = self.read_capped(response).await;
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        span.record("latency_ms", latency_ms());
         tracing::info!("attempt finished");
+        // The provider answered; a broken or oversized body is still an answer
+        // we could not read, so whatever the status, it may have acted.
         let body = match body {
             Ok(body) => body,
-            // The provider answered; a broken or oversized body is still an answer
-            // we could not read, so the request counts as delivered.
-            Err(error) => {
-                let error = match error {
-                    BodyError::TooLarge => RefundError::decode(
-                        provider,
-                        format!(
-                            "response body exceeds {} bytes",
-                            self.inner.config.max_response_bytes
-                        ),
-                    ),
-                    BodyError::Read(e) => self.transport_failure(&e, &secrets).0,
-                };
-                return Attempt::Failed {
-                    error,
-                    maybe_delivered: true,
-                };
+            Err(BodyError::TooLarge) => {
+                let cap = self.inner.config.max_response_bytes;
+                return Attempt::unanswered(RefundError::decode(
+                    self.inner.provider,
+                    format!("HTTP {status} answer with a body over the {cap}-byte cap"),
+                ));
+            }
+            Err(BodyError::Read(error)) => {
+                return Attempt::unanswered(self.transport_failure(&error).0);
             }
         };
         if (200..300).contains(&status) {
@@ -329,6 +338,17 @@ impl Transport {
                 body,
             });
         }
+        self.error_answer(request, status, headers, body)
+    }
+
+    /// A non-2xx answer, classified by the adapter and judged by core.
+    fn error_answer(
+        &self,
+        request: &ApiRequest,
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Attempt {
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
@@ -339,48 +359,43 @@ impl Transport {
             body,
             retry_after,
         };
-        let mut error = self.inner.classifier.classify(request.operation, &response);
-        error.message = scrub(&error.message, &secrets);
-        error.provider_code = error.provider_code.map(|code| scrub(&code, &secrets));
+        let classifier = &self.inner.classifier;
+        let mut error =
+            self.scrub_error(request, classifier.classify(request.operation, &response));
+        // Cut only after scrubbing: a cut through a secret would leave its prefix.
+        shorten_message(&mut error.message);
         error.retry_after = error.retry_after.or(retry_after);
+        let end = judge_error_answer(status, error.kind, classifier.is_documented(&response));
         Attempt::Failed {
-            maybe_delivered: status >= 500 || error.kind == ErrorKind::RequestInProgress,
             error: RefundError::Provider(error),
+            end,
         }
     }
 
     /// Maps a reqwest failure: connect errors certainly did not deliver the request.
-    fn transport_failure(&self, error: &reqwest::Error, secrets: &[String]) -> (RefundError, bool) {
+    fn transport_failure(&self, error: &reqwest::Error) -> (RefundError, AttemptEnd) {
         let provider = self.inner.provider;
         if error.is_connect() {
-            let message = scrub(&error_chain(error), secrets);
-            return (
-                RefundError::Transport {
-                    provider,
-                    message,
-                    maybe_delivered: false,
-                },
-                false,
-            );
+            let failure = RefundError::Transport {
+                provider,
+                message: error_chain(error),
+                maybe_delivered: false,
+            };
+            return (failure, AttemptEnd::NOT_SENT);
         }
         if error.is_timeout() {
-            return (
-                RefundError::Timeout {
-                    provider,
-                    after: self.inner.config.timeout,
-                },
-                true,
-            );
-        }
-        let message = scrub(&error_chain(error), secrets);
-        (
-            RefundError::Transport {
+            let failure = RefundError::Timeout {
                 provider,
-                message,
-                maybe_delivered: true,
-            },
-            true,
-        )
+                after: self.inner.config.timeout,
+            };
+            return (failure, AttemptEnd::UNANSWERED);
+        }
+        let failure = RefundError::Transport {
+            provider,
+            message: error_chain(error),
+            maybe_delivered: true,
+        };
+        (failure, AttemptEnd::UNANSWERED)
     }
 
     async fn read_capped(&self, mut response: reqwest::Response) -> Result<Bytes, BodyError> {
@@ -393,13 +408,57 @@ impl Transport {
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
-            if body.len() + chunk.len() > cap {
+            if body.len().saturating_add(chunk.len()) > cap {
                 return Err(BodyError::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }
         Ok(Bytes::from(body))
     }
+}
+
+/// `value` scrubbed of `texts` (header values, on the error path only).
+fn scrub_with<E: Scrub>(texts: Vec<String>, value: E) -> E {
+    if texts.is_empty() {
+        return value;
+    }
+    let local = Secrets::new();
+    texts.iter().for_each(|text| local.add_text(text));
+    local.scrubbed(value)
+}
+
+/// Longest provider message passed on, in characters.
+pub const MAX_PROVIDER_MESSAGE_CHARS: usize = 500;
+
+/// Cuts a provider's message to [`MAX_PROVIDER_MESSAGE_CHARS`] (plus `…`)
+/// and drops control characters, so one answer cannot flood a log line.
+fn shorten_message(message: &mut String) {
+    let too_long = message.chars().count() > MAX_PROVIDER_MESSAGE_CHARS;
+    if !too_long && !message.chars().any(char::is_control) {
+        return;
+    }
+    let mut short: String = message
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_PROVIDER_MESSAGE_CHARS)
+        .collect();
+    if too_long {
+        short.push('…');
+    }
+    *message = short;
+}
+
+/// Token and credential failures happen before an attempt is sent.
+const NO_ANSWER: AttemptEnd = AttemptEnd::NOT_SENT;
+
+/// Errors that, after a create was answered, still say what happened: the
+/// refund exists but differs from the request, or the outcome is already
+/// marked unknown.
+fn settles_a_create(error: &RefundError) -> bool {
+    matches!(
+        error,
+        RefundError::IntegrityMismatch { .. } | RefundError::OutcomeUnknown { .. }
+    )
 }
 
 enum BodyError {

@@ -1,6 +1,6 @@
 //! Keeping secrets out of every message the transport passes on.
 
-use http::header::HeaderMap;
+use http::header::{HeaderMap, HeaderValue};
 
 /// What failed and its causes in one line. The top-level text is left out
 /// because it repeats the URL.
@@ -24,8 +24,13 @@ pub(super) fn error_chain(error: &reqwest::Error) -> String {
 /// The values of sensitive headers, and the credential after an auth scheme
 /// (`Bearer x` → `x`), to scrub from any text we pass on.
 pub(super) fn sensitive_values(headers: &HeaderMap) -> Vec<String> {
+    sensitive_texts(headers.values())
+}
+
+/// [`sensitive_values`] over any header values.
+pub(super) fn sensitive_texts<'a>(values_in: impl Iterator<Item = &'a HeaderValue>) -> Vec<String> {
     let mut values = Vec::new();
-    for value in headers.values().filter(|v| v.is_sensitive()) {
+    for value in values_in.filter(|v| v.is_sensitive()) {
         if let Ok(text) = value.to_str() {
             if let Some((_, credential)) = text.split_once(' ') {
                 values.push(credential.trim().to_string());

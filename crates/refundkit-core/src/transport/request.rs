@@ -128,6 +128,12 @@ impl ApiRequest {
         self.operation
     }
 
+    /// True for a create carrying an idempotency key: the calls whose lost
+    /// outcome is `OutcomeUnknown`.
+    pub fn creates(&self) -> bool {
+        self.operation == Operation::CreateRefund && self.idempotency_key.is_some()
+    }
+
     /// The headers sent on every attempt (secret ones are marked sensitive).
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
@@ -173,8 +179,7 @@ pub struct ApiResponse {
 impl ApiResponse {
     /// Decodes the body as JSON.
     pub fn json<T: DeserializeOwned>(&self, provider: ProviderKind) -> Result<T, RefundError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| RefundError::decode(provider, format!("invalid JSON body: {e}")))
+        super::decode_json(provider, &self.body)
     }
 
     /// The body as a JSON value, for audit (`Refund::raw`).

@@ -123,16 +123,18 @@ impl RefundProvider for MiniWooshPay {
         let api = ApiRequest::post_json(Operation::CreateRefund, url, &body)?
             .secret_header("authorization", &self.authorization)?
             .idempotency_key("idempotency-key", request.idempotency_key());
-        let (answer, _) = self.transport.send_json::<Value>(&api, None).await?;
-        Self::to_refund(&answer)
+        self.transport
+            .call(&api, None, |answer: Value, _| Self::to_refund(&answer))
+            .await
     }
 
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let url = self.base.join(&["v1", "refunds", id.as_str()]);
         let api = ApiRequest::get(Operation::GetRefund, url)
             .secret_header("authorization", &self.authorization)?;
-        let (answer, _) = self.transport.send_json::<Value>(&api, None).await?;
-        Self::to_refund(&answer)
+        self.transport
+            .call(&api, None, |answer: Value, _| Self::to_refund(&answer))
+            .await
     }
 
     async fn list_refunds(&self, _: &ListRefunds) -> Result<RefundPage, RefundError> {
