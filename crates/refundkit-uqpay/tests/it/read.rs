@@ -47,24 +47,30 @@ async fn seed_retrieve_response_decodes_byte_for_byte() {
 }
 
 #[tokio::test]
-async fn refund_ids_cannot_change_the_path() {
+async fn refund_ids_that_could_change_the_path_are_refused_before_sending() {
     let server = MockServer::start_async().await;
     token_ok(&server).await;
-    let read = server
+    let any_read = server
         .mock_async(|when, then| {
-            when.method("GET").path(format!("{REFUNDS_PATH}/..%2Fx%3Fy"));
+            when.method("GET");
             then.status(400).json_body(json!({
-                "type": "not_found", "code": "resource_not_found", "message": "refund ../x?y was not found"
+                "type": "not_found", "code": "resource_not_found", "message": "not found"
             }));
         })
         .await;
 
+    for bad in ["../x?y", "RF1/x", "RF1#x", "RF1%2F", "RF1\u{e9}"] {
+        let error = RefundId::new(bad).unwrap_err();
+        assert_eq!(error.field(), "refund_id", "{bad}");
+        assert!(!error.to_string().contains(bad), "the value is not quoted: {error}");
+    }
+    // Ids of the documented character set still go out.
     let error = client(&server)
-        .get_refund(&RefundId::new("../x?y").unwrap())
+        .get_refund(&RefundId::new("RF_1-a").unwrap())
         .await
         .unwrap_err();
 
-    read.assert_calls_async(1).await;
+    any_read.assert_calls_async(1).await;
     assert_eq!(error.kind(), Some(ErrorKind::NotFound));
     assert!(!error.is_retryable());
 }
