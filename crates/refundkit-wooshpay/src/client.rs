@@ -180,8 +180,12 @@ impl RefundProvider for WooshPayClient {
     }
 }
 
-/// Refuses a created refund that names another payment than requested.
-fn check_payment_echo(refund: Refund, payment_id: &str) -> Result<Refund, RefundError> {
+/// Refuses a created refund that names another payment than requested; one
+/// that names none is the answer to our create, so it is about our payment.
+fn check_payment_echo(mut refund: Refund, payment_id: &str) -> Result<Refund, RefundError> {
+    if refund.payment_id.is_none() {
+        refund.payment_id = Some(payment_id.to_string());
+    }
     match refund.payment_id.as_deref() {
         Some(echoed) if echoed != payment_id => {
             let actual = echoed.to_string();
