@@ -5,6 +5,7 @@ mod common;
 mod create;
 mod errors;
 mod full_refund;
+mod hostile;
 mod leaky;
 mod partial_refund;
 mod read;
