@@ -167,6 +167,23 @@ impl ProviderSim {
         lock(&self.core.tokens).ttl()
     }
 
+    /// Turns the "echo secrets" mode on or off (off by default): a careless
+    /// provider that quotes every credential it received (API key, bearer
+    /// token, Basic value, its base64 and the decoded key) in the
+    /// `x-request-id`/`request-id` headers, in each refund's metadata and
+    /// description, and in every error message and non-JSON body. For proving
+    /// that a client masks what a provider echoes.
+    pub fn echo_secrets(&self, on: bool) {
+        self.core.echo.set(on);
+    }
+
+    /// Every credential the "echo secrets" mode has echoed so far, in each
+    /// form it was echoed in (tokens with and without `Bearer `, the Basic
+    /// value, its base64 and the decoded key): what a client must never show.
+    pub fn echoed_secrets(&self) -> Vec<String> {
+        self.core.echo.echoed()
+    }
+
     /// UQPay: every token minted so far is expired from now on; the next call
     /// with one gets the `token_expired` 401. No effect on WooshPay.
     pub fn expire_tokens(&self) {

@@ -1,5 +1,6 @@
 //! The HTTP simulators of UQPay and WooshPay, started in-process.
 
+mod echo;
 mod fault;
 mod handle;
 mod journal;
@@ -83,6 +84,8 @@ pub(crate) struct SimCore {
     pub faults: FaultScript,
     pub idempotency: Mutex<IdempotencyStore<serde_json::Value, Reply>>,
     pub tokens: Mutex<TokenStore>,
+    /// The "echo secrets" mode ([`ProviderSim::echo_secrets`]).
+    pub echo: echo::EchoSecrets,
 }
 
 /// Settings for [`Simulator`]; start with [`Simulator::builder`].
@@ -247,6 +250,7 @@ fn new_core(
         faults: FaultScript::default(),
         idempotency: Mutex::new(IdempotencyStore::default()),
         tokens: Mutex::new(TokenStore::new(settings.token_ttl)),
+        echo: echo::EchoSecrets::default(),
     }
 }
 

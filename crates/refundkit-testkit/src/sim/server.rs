@@ -162,13 +162,25 @@ async fn dispatch(
     drop_connection: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Response<Body> {
+    let request_headers = request.headers().clone();
+    let reply = answer(api, core.clone(), drop_connection, request).await;
+    core.echo.apply(&request_headers, reply).into_response()
+}
+
+/// The simulator's answer to `request`, before the "echo secrets" mode
+/// (if on) quotes the request's credentials into it.
+async fn answer(
+    api: Arc<dyn Api>,
+    core: Arc<SimCore>,
+    drop_connection: Arc<Notify>,
+    request: Request<Incoming>,
+) -> Reply {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES).await else {
         return Reply::json(
             413,
             &serde_json::json!({"message": "request body too large"}),
-        )
-        .into_response();
+        );
     };
     let request = SimRequest {
         method: parts.method,
@@ -187,11 +199,11 @@ async fn dispatch(
         routed.as_ref().map(|r| r.route),
     );
     let Some(routed) = routed else {
-        return api.unknown_route(&request).into_response();
+        return api.unknown_route(&request);
     };
     let fault = core.faults.on_call(routed.route);
     if let Some(reply) = fault.and_then(|f| immediate_reply(api.as_ref(), &f)) {
-        return reply.into_response();
+        return reply;
     }
     let pre_commit_delay = match fault {
         Some(Fault::SlowCommit(delay)) => Some(delay),
@@ -217,7 +229,7 @@ async fn dispatch(
         }
         _ => {}
     }
-    reply.into_response()
+    reply
 }
 
 /// The answer of a fault that processes nothing.
