@@ -258,6 +258,16 @@ pub enum RefundError {
     /// A webhook failed verification or could not be parsed.
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    /// A full refund found nothing left to refund on the payment, and no
+    /// refund made with this request's idempotency key exists on it. Decided
+    /// by refundkit from the payment's amounts, not answered by the provider.
+    #[error("nothing is left to refund on {provider} payment {payment_id}, and no refund with this idempotency key exists on it (searched with list_refunds)")]
+    NothingLeftToRefund {
+        /// The provider holding the payment.
+        provider: ProviderKind,
+        /// The payment.
+        payment_id: String,
+    },
     /// `wait_for_final` gave up while the refund was still not final.
     #[error("refund {} is still {} after {waited:?}", refund.id, refund.status)]
     StillPending {
@@ -282,6 +292,7 @@ impl RefundError {
             | RefundError::Unsupported { .. }
             | RefundError::Config(_)
             | RefundError::Webhook(_)
+            | RefundError::NothingLeftToRefund { .. }
             | RefundError::StillPending { .. } => false,
         }
     }
@@ -291,6 +302,8 @@ impl RefundError {
         match self {
             RefundError::Provider(error) => Some(error.kind),
             RefundError::OutcomeUnknown { source, .. } => source.kind(),
+            // Decided by refundkit from the payment's amounts.
+            RefundError::NothingLeftToRefund { .. } => Some(ErrorKind::RefundExceedsAvailable),
             _ => None,
         }
     }
@@ -311,6 +324,7 @@ impl RefundError {
             RefundError::Config(_) => "config",
             RefundError::Webhook(_) => "webhook",
             RefundError::StillPending { .. } => "still_pending",
+            RefundError::NothingLeftToRefund { .. } => "nothing_left_to_refund",
         }
     }
 

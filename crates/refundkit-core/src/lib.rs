@@ -54,9 +54,11 @@ mod ids;
 mod integrity;
 mod money;
 mod provider;
+mod recover;
 mod refund;
 mod request;
 mod secrets;
+mod stamp;
 pub mod transport;
 pub mod webhook;
 
@@ -67,11 +69,16 @@ pub use ids::{check_opaque_id, check_provider_id, ProviderKind, RefundId, Refund
 pub use integrity::check_echo;
 pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
 pub use provider::RefundProvider;
+pub use recover::recover_refund;
 pub use refund::{Capabilities, FailureReason, ListRefunds, Refund, RefundPage, RefundStatus};
 pub use request::{
     ProviderOptions, RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN,
 };
 pub use secrets::{redact_url, Scrub, Secrets, REDACTED};
+pub use stamp::{
+    find_stamped, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE, REFERENCE_METADATA,
+    RESERVED_METADATA_PREFIX,
+};
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 
 /// Re-exported so adapters and users name the same versions.

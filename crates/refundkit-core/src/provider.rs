@@ -8,6 +8,7 @@ use http::HeaderMap;
 use time::OffsetDateTime;
 
 use crate::error::RefundError;
+use crate::idempotency::IdempotencyKey;
 use crate::ids::{ProviderKind, RefundId};
 use crate::refund::{Capabilities, ListRefunds, Refund, RefundPage};
 use crate::request::RefundRequest;
@@ -32,6 +33,23 @@ pub trait RefundProvider: Send + Sync + fmt::Debug {
 
     /// Lists refunds, one page at a time.
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError>;
+
+    /// The refund created on payment `payment_id` with idempotency key `key`
+    /// (stamped in its metadata by every refundkit create), or `None` when
+    /// there is none — however long ago it was made. Pages through
+    /// everything the provider lists for the payment; an undecodable refund
+    /// that carries the key is an error, never "none".
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        let _ = (payment_id, key);
+        Err(RefundError::Unsupported {
+            provider: self.provider(),
+            operation: "find_refund_by_key",
+        })
+    }
 
     /// Cancels a refund that has not settled. Unsupported unless
     /// [`Capabilities::cancel_refund`] says otherwise.
@@ -66,6 +84,13 @@ impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
     }
     fn capabilities(&self) -> &Capabilities {
         (**self).capabilities()
+    }
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        (**self).find_refund_by_key(payment_id, key).await
     }
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         (**self).create_refund(request).await

@@ -194,6 +194,22 @@ impl Refund {
         }
     }
 
+    /// The idempotency key the refund was created with, as stamped in its
+    /// metadata by refundkit ([`crate::KEY_METADATA`]).
+    pub fn idempotency_key(&self) -> Option<crate::IdempotencyKey> {
+        self.metadata
+            .get(crate::KEY_METADATA)
+            .and_then(|text| crate::IdempotencyKey::parse(text).ok())
+    }
+
+    /// The merchant reference the key was derived from, when stamped
+    /// ([`crate::REFERENCE_METADATA`]).
+    pub fn merchant_reference(&self) -> Option<&str> {
+        self.metadata
+            .get(crate::REFERENCE_METADATA)
+            .map(String::as_str)
+    }
+
     /// The storable `provider:id` reference.
     pub fn refund_ref(&self) -> RefundRef {
         RefundRef::new(self.provider, self.id.clone())
@@ -359,6 +375,9 @@ pub struct Capabilities {
     pub free_text_reason: bool,
     /// Signed webhooks can be verified.
     pub webhooks: bool,
+    /// `find_refund_by_key` works: a refund can be found by its idempotency
+    /// key, after the provider's idempotency window too.
+    pub find_by_key: bool,
 }
 
 impl Capabilities {
@@ -370,7 +389,14 @@ impl Capabilities {
             full_refunds: true,
             free_text_reason: false,
             webhooks: false,
+            find_by_key: false,
         }
+    }
+
+    /// With `find_by_key` set.
+    pub const fn with_find_by_key(mut self, yes: bool) -> Self {
+        self.find_by_key = yes;
+        self
     }
 
     /// With `list_refunds` set.

@@ -9,6 +9,7 @@ use crate::error::ValidationError;
 use crate::idempotency::IdempotencyKey;
 use crate::ids::check_provider_id;
 use crate::money::Money;
+use crate::stamp::{KEY_METADATA, REFERENCE_METADATA, RESERVED_METADATA_PREFIX};
 
 /// How much to refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,7 @@ pub struct RefundRequest {
     description: Option<String>,
     metadata: BTreeMap<String, String>,
     idempotency_key: IdempotencyKey,
+    merchant_reference: Option<String>,
     provider_options: ProviderOptions,
 }
 
@@ -138,8 +140,11 @@ impl RefundRequest {
                 description: None,
                 metadata: BTreeMap::new(),
                 idempotency_key: IdempotencyKey::new(),
+                merchant_reference: None,
                 provider_options: ProviderOptions::default(),
             },
+            explicit_key: false,
+            reference: None,
         }
     }
 
@@ -166,6 +171,24 @@ impl RefundRequest {
     /// The key every attempt of this create carries.
     pub fn idempotency_key(&self) -> &IdempotencyKey {
         &self.idempotency_key
+    }
+    /// The merchant reference the key was derived from
+    /// ([`RefundRequestBuilder::reference`]), if any.
+    pub fn merchant_reference(&self) -> Option<&str> {
+        self.merchant_reference.as_deref()
+    }
+
+    /// The metadata an adapter sends: the caller's pairs plus the reserved
+    /// stamps that let the refund be found by its key later
+    /// ([`crate::KEY_METADATA`], and [`crate::REFERENCE_METADATA`] when the
+    /// key came from a reference).
+    pub fn provider_metadata(&self) -> BTreeMap<String, String> {
+        let mut metadata = self.metadata.clone();
+        metadata.insert(KEY_METADATA.into(), self.idempotency_key.to_string());
+        if let Some(reference) = &self.merchant_reference {
+            metadata.insert(REFERENCE_METADATA.into(), reference.clone());
+        }
+        metadata
     }
     /// Provider-specific options.
     pub fn provider_options(&self) -> &ProviderOptions {
@@ -201,6 +224,14 @@ impl RefundRequest {
         for (key, value) in &self.metadata {
             if key.trim().is_empty() {
                 return Err(ValidationError::new("metadata", "keys must not be empty"));
+            }
+            if key.starts_with(RESERVED_METADATA_PREFIX) {
+                return Err(ValidationError::new(
+                    "metadata",
+                    format!(
+                        "keys starting with {RESERVED_METADATA_PREFIX} are reserved for refundkit"
+                    ),
+                ));
             }
             if key.chars().chain(value.chars()).any(char::is_control) {
                 return Err(ValidationError::new(
@@ -247,6 +278,8 @@ fn check_text(field: &'static str, text: &str) -> Result<(), ValidationError> {
 #[must_use]
 pub struct RefundRequestBuilder {
     request: RefundRequest,
+    explicit_key: bool,
+    reference: Option<(String, String)>,
 }
 
 impl RefundRequestBuilder {
@@ -266,6 +299,29 @@ impl RefundRequestBuilder {
     /// [`IdempotencyKey::derive`] so a retried job sends the same key.
     pub fn idempotency_key(mut self, key: IdempotencyKey) -> Self {
         self.request.idempotency_key = key;
+        self.explicit_key = true;
+        self
+    }
+
+    /// Derives the idempotency key from the merchant's own reference for
+    /// this logical refund (an order line, a return id) in `namespace`
+    /// ([`crate::DEFAULT_KEY_NAMESPACE`] unless your deployment sets another,
+    /// e.g. through `REFUNDKIT_KEY_NAMESPACE`). The library and the CLI derive
+    /// the same key for the same namespace and reference, in every process,
+    /// and the reference is stamped into the refund's metadata.
+    ///
+    /// ```
+    /// use refundkit_core::{IdempotencyKey, RefundAmount, RefundReason, RefundRequest, DEFAULT_KEY_NAMESPACE};
+    ///
+    /// let request = RefundRequest::builder("PI1", RefundAmount::Full, RefundReason::Duplicate)
+    ///     .reference(DEFAULT_KEY_NAMESPACE, "order-6789/refund-1")
+    ///     .build()?;
+    /// assert_eq!(request.idempotency_key(), &IdempotencyKey::derive(DEFAULT_KEY_NAMESPACE, "order-6789/refund-1")?);
+    /// assert_eq!(request.merchant_reference(), Some("order-6789/refund-1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reference(mut self, namespace: impl Into<String>, reference: impl Into<String>) -> Self {
+        self.reference = Some((namespace.into(), reference.into()));
         self
     }
 
@@ -281,8 +337,20 @@ impl RefundRequestBuilder {
         self
     }
 
-    /// Validates and returns the request.
-    pub fn build(self) -> Result<RefundRequest, ValidationError> {
+    /// Validates and returns the request. Setting both an explicit key and a
+    /// reference is refused: the key would not be the one the reference gives.
+    pub fn build(mut self) -> Result<RefundRequest, ValidationError> {
+        if let Some((namespace, reference)) = self.reference {
+            if self.explicit_key {
+                return Err(ValidationError::new(
+                    "idempotency_key",
+                    "set either an idempotency key or a reference, not both",
+                ));
+            }
+            self.request.idempotency_key = IdempotencyKey::derive(&namespace, &reference)?;
+            check_text("reference", &reference)?;
+            self.request.merchant_reference = Some(reference);
+        }
         self.request.validate()?;
         Ok(self.request)
     }

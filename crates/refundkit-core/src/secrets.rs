@@ -252,6 +252,24 @@ impl Scrub for Refund {
     }
 }
 
+/// Values with no text to mask.
+macro_rules! nothing_to_scrub {
+    ($($type:ty),*) => {$(
+        impl Scrub for $type {
+            fn scrub(&mut self, _secrets: &Secrets) {}
+        }
+    )*};
+}
+
+nothing_to_scrub!((), bool, u64, time::OffsetDateTime);
+
+impl<A: Scrub, B: Scrub> Scrub for (A, B) {
+    fn scrub(&mut self, secrets: &Secrets) {
+        self.0.scrub(secrets);
+        self.1.scrub(secrets);
+    }
+}
+
 impl Scrub for Money {
     /// Digits and a validated currency code: nothing that could be a secret.
     fn scrub(&mut self, _secrets: &Secrets) {}
@@ -307,6 +325,7 @@ impl Scrub for RefundError {
             RefundError::Config(message) => message.scrub(secrets),
             RefundError::Webhook(error) => error.scrub(secrets),
             RefundError::StillPending { refund, .. } => refund.scrub(secrets),
+            RefundError::NothingLeftToRefund { payment_id, .. } => payment_id.scrub(secrets),
             RefundError::Timeout { .. } | RefundError::Unsupported { .. } => {}
         }
     }

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use http::HeaderMap;
 use refundkit_core::transport::{ApiRequest, Authenticator, Operation, Transport};
 use refundkit_core::{
-    check_echo, Capabilities, ListRefunds, Money, OffsetDateTime, ProviderKind, Refund,
-    RefundAmount, RefundError, RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest,
-    WebhookError,
+    check_echo, check_provider_id, Capabilities, IdempotencyKey, ListRefunds, Money,
+    OffsetDateTime, ProviderKind, Refund, RefundAmount, RefundError, RefundEvent, RefundId,
+    RefundPage, RefundProvider, RefundRequest, WebhookError,
 };
 use url::Url;
 
@@ -18,8 +18,8 @@ use crate::auth::{TokenAuth, CLIENT_ID_HEADER};
 use crate::config::UqPayConfig;
 use crate::error::UqPayErrorClassifier;
 use crate::mapping::{
-    check_refund_currency, list_query, page_from_wire, refund_from_wire, remaining_refundable,
-    PreparedCreate,
+    check_refund_currency, find_in_page, intent_created_at, list_query, nothing_left,
+    page_from_wire, refund_from_wire, remaining_refundable, search_windows, PreparedCreate,
 };
 use crate::token::{InMemoryTokenStore, TokenStore};
 use crate::webhook;
@@ -33,7 +33,8 @@ const CAPABILITIES: Capabilities = Capabilities::minimal()
     .with_cancel_refund(false)
     .with_full_refunds(true)
     .with_free_text_reason(true)
-    .with_webhooks(true);
+    .with_webhooks(true)
+    .with_find_by_key(true);
 
 /// A UQPay Global Acquiring refund client. Cheap to clone; clones share the
 /// connection pool and the access token.
@@ -112,7 +113,7 @@ impl UqPayClient {
         &self,
         request: &RefundRequest,
         on_behalf_of: Option<&str>,
-    ) -> Result<Money, RefundError> {
+    ) -> Result<Option<Money>, RefundError> {
         let payment_id = request.payment_id();
         let url = self.url(&["v2", "payment_intents", payment_id]);
         let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
@@ -128,7 +129,7 @@ impl UqPayClient {
                 |intent: WirePaymentIntent, response| match request.amount() {
                     RefundAmount::Partial(money) => {
                         check_refund_currency(&intent, payment_id, money)?;
-                        Ok(*money)
+                        Ok(Some(*money))
                     }
                     RefundAmount::Full => {
                         remaining_refundable(&intent, payment_id, response.status)
@@ -136,6 +137,57 @@ impl UqPayClient {
                 },
             )
             .await
+    }
+
+    /// The refund on `payment_id` stamped with `key`: lists the payment's
+    /// refunds window by window (UQPay lists at most 3 months per query),
+    /// from now back to the payment's creation, every page of each.
+    async fn find_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+        on_behalf_of: Option<&str>,
+    ) -> Result<Option<Refund>, RefundError> {
+        let transport = &self.inner.transport;
+        let auth = Some(&self.inner.auth as &dyn Authenticator);
+        let url = self.url(&["v2", "payment_intents", payment_id]);
+        let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        if let Some(account) = on_behalf_of {
+            read = read.header(ON_BEHALF_OF_HEADER, account)?;
+        }
+        let created = transport
+            .call(&read, auth, |intent: WirePaymentIntent, _| {
+                Ok(intent_created_at(&intent))
+            })
+            .await?;
+        for (start, end) in search_windows(OffsetDateTime::now_utc(), created) {
+            let mut page = 1;
+            loop {
+                let mut query = ListRefunds::default().page(page).page_size(100);
+                query.payment_id = Some(payment_id.to_string());
+                query.created_from = Some(start);
+                query.created_to = Some(end);
+                let mut url = self.url(&["v2", "payment", "refunds"]);
+                url.query_pairs_mut().extend_pairs(list_query(&query)?);
+                let mut list = self.with_client_id(ApiRequest::get(Operation::ListRefunds, url))?;
+                if let Some(account) = on_behalf_of {
+                    list = list.header(ON_BEHALF_OF_HEADER, account)?;
+                }
+                let (found, total_pages) = transport
+                    .call(&list, auth, |wire: WireRefundPage, _| {
+                        find_in_page(wire, payment_id, key)
+                    })
+                    .await?;
+                if found.is_some() {
+                    return Ok(found);
+                }
+                if total_pages.is_none_or(|total| u64::from(page) >= total) {
+                    break;
+                }
+                page = page.saturating_add(1);
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -164,9 +216,22 @@ impl RefundProvider for UqPayClient {
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         let prepared = PreparedCreate::prepare(request, self.inner.config.on_behalf_of())?;
         let payment_id = request.payment_id();
-        let amount = self
-            .refund_amount(request, prepared.on_behalf_of.as_deref())
-            .await?;
+        let on_behalf_of = prepared.on_behalf_of.as_deref();
+        let amount = match self.refund_amount(request, on_behalf_of).await {
+            Ok(Some(amount)) => amount,
+            // A full refund with nothing left may be this very refund, made
+            // earlier with this key (its answer lost): replay it as UQPay would.
+            Ok(None) => {
+                return match self
+                    .find_by_key(payment_id, request.idempotency_key(), on_behalf_of)
+                    .await?
+                {
+                    Some(refund) => Ok(refund),
+                    None => Err(nothing_left(payment_id)),
+                };
+            }
+            Err(error) => return Err(error),
+        };
         let key = request.idempotency_key();
         let url = self.url(&["v2", "payment", "refunds"]);
         let mut api = ApiRequest::post_json(Operation::CreateRefund, url, &prepared.body(&amount))?
@@ -209,6 +274,16 @@ impl RefundProvider for UqPayClient {
                     Ok(refund)
                 },
             )
+            .await
+    }
+
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        check_provider_id("payment_id", payment_id)?;
+        self.find_by_key(payment_id, key, self.inner.config.on_behalf_of())
             .await
     }
 

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use refundkit_core::{find_stamped, ErrorKind, IdempotencyKey, OffsetDateTime};
 use refundkit_core::{
     Currency, FailureReason, ListRefunds, Money, ProviderError, ProviderKind, Refund, RefundError,
     RefundId, RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
-use refundkit_core::{ErrorKind, OffsetDateTime};
 use time::format_description::well_known::Rfc3339;
 
 use crate::wire::{CreateRefundBody, WirePaymentIntent, WireRefund, WireRefundPage};
@@ -97,8 +97,7 @@ pub(crate) fn refund_from_wire(
 
 /// A refund from its raw JSON (list items, webhook `data`).
 pub(crate) fn refund_from_value(raw: serde_json::Value) -> Result<Refund, RefundError> {
-    let wire: WireRefund = serde_json::from_value(raw.clone())
-        .map_err(|e| decode_error(format!("refund object: {e}")))?;
+    let wire: WireRefund = refundkit_core::transport::decode_value(PROVIDER, raw.clone())?;
     refund_from_wire(wire, raw)
 }
 
@@ -148,14 +147,15 @@ pub(crate) fn page_from_wire(
 }
 
 /// What remains refundable on a payment intent: `captured_amount` minus the
-/// latest attempt's `refunded_amount` (absent = 0). Refuses intents that are
-/// not `SUCCEEDED` and intents with nothing left. `status` is the HTTP status
-/// of the intent read, reported in the error.
+/// latest attempt's `refunded_amount` (absent = 0); `None` when nothing is
+/// left (the caller looks for a refund made with its key first). Refuses
+/// intents that are not `SUCCEEDED`. `status` is the HTTP status of the
+/// intent read, reported in that error.
 pub(crate) fn remaining_refundable(
     intent: &WirePaymentIntent,
     payment_id: &str,
     status: u16,
-) -> Result<Money, RefundError> {
+) -> Result<Option<Money>, RefundError> {
     if intent.intent_status != "SUCCEEDED" {
         let message = format!(
             "payment intent {payment_id} is {}; UQPay refunds only SUCCEEDED payments",
@@ -192,23 +192,67 @@ pub(crate) fn remaining_refundable(
             "payment intent {payment_id}: cannot subtract {refunded} from {captured}"
         ))
     })?;
-    if !remaining.is_positive() {
-        let message = format!(
-            "nothing is left to refund on payment intent {payment_id} (captured {captured}, \
-             refunded {refunded}); if an earlier refund with this idempotency key completed, \
-             reconcile with list_refunds for this payment"
-        );
-        return Err(ProviderError::new(
-            PROVIDER,
-            ErrorKind::RefundExceedsAvailable,
-            status,
-            message,
-        )
-        .with_code("nothing_left_to_refund")
-        .into());
-    }
-    Ok(remaining)
+    Ok(remaining.is_positive().then_some(remaining))
 }
+
+/// The refund stamped with `key` in one list page, and the page count.
+pub(crate) fn find_in_page(
+    page: WireRefundPage,
+    payment_id: &str,
+    key: &IdempotencyKey,
+) -> Result<(Option<Refund>, Option<u64>), RefundError> {
+    let found = find_stamped(page.data.unwrap_or_default(), key, |raw| {
+        let mut refund = refund_from_value(raw)?;
+        refund.payment_id = Some(payment_id.to_string());
+        Ok(refund)
+    })?;
+    Ok((found, page.total_pages))
+}
+
+/// The intent's `create_time`, when it is a readable RFC 3339 time.
+pub(crate) fn intent_created_at(intent: &WirePaymentIntent) -> Option<OffsetDateTime> {
+    intent
+        .create_time
+        .as_deref()
+        .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
+}
+
+/// A full refund of a payment with nothing left, and no refund with the
+/// request's key on it (looked up with list_refunds): decided here, not
+/// answered by UQPay.
+pub(crate) fn nothing_left(payment_id: &str) -> RefundError {
+    RefundError::NothingLeftToRefund {
+        provider: PROVIDER,
+        payment_id: payment_id.to_string(),
+    }
+}
+
+/// Windows of at most [`LIST_WINDOW`] covering `from` (the payment's
+/// creation, when known) up to `now`, newest first: UQPay's list spans at
+/// most 3 months per query. Without `from`, [`MAX_LOOKBACK_WINDOWS`] are
+/// searched (about 15 months).
+pub(crate) fn search_windows(
+    now: OffsetDateTime,
+    from: Option<OffsetDateTime>,
+) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let mut windows = Vec::new();
+    let mut end = now + time::Duration::days(1);
+    let floor = from.map(|from| from - time::Duration::days(1));
+    while windows.len() < MAX_LOOKBACK_WINDOWS {
+        let start = end - LIST_WINDOW;
+        windows.push((start, end));
+        if floor.is_some_and(|floor| start <= floor) {
+            break;
+        }
+        end = start;
+    }
+    windows
+}
+
+/// One list query's span: under UQPay's 3-month maximum.
+const LIST_WINDOW: time::Duration = time::Duration::days(90);
+/// How far back a search goes when the payment's creation time is unknown.
+const MAX_LOOKBACK_WINDOWS: usize = 5;
 
 /// Refuses a partial refund whose currency is not the payment intent's.
 /// UQPay's create has no currency field, so `10.01 EUR` against a USD intent
@@ -258,6 +302,8 @@ pub(crate) struct PreparedCreate<'a> {
     reason: &'a str,
     /// The sub-account to send as `x-on-behalf-of`, if any.
     pub on_behalf_of: Option<String>,
+    /// The caller's metadata with the key stamp.
+    metadata: BTreeMap<String, String>,
 }
 
 impl<'a> PreparedCreate<'a> {
@@ -293,14 +339,16 @@ impl<'a> PreparedCreate<'a> {
                 format!("is {length} characters; UQPay's reason allows at most {MAX_REASON_CHARS}"),
             ));
         }
-        let metadata_bytes = serde_json::to_vec(request.metadata())
+        let metadata = request.provider_metadata();
+        let metadata_bytes = serde_json::to_vec(&metadata)
             .map(|json| json.len())
             .unwrap_or(usize::MAX);
         if metadata_bytes > MAX_METADATA_BYTES {
             return Err(ValidationError::new(
                 "metadata",
                 format!(
-                    "is {metadata_bytes} bytes as JSON; at most {MAX_METADATA_BYTES} are allowed"
+                    "is {metadata_bytes} bytes as JSON with refundkit's key stamp; \
+                     at most {MAX_METADATA_BYTES} are allowed"
                 ),
             ));
         }
@@ -312,11 +360,12 @@ impl<'a> PreparedCreate<'a> {
             request,
             reason,
             on_behalf_of,
+            metadata,
         })
     }
 
     /// The JSON body refunding `amount`.
-    pub fn body(&self, amount: &Money) -> CreateRefundBody<'a> {
+    pub fn body<'b>(&'b self, amount: &Money) -> CreateRefundBody<'b> {
         CreateRefundBody {
             payment_intent_id: self.request.payment_id(),
             amount: amount.to_major_string(),
@@ -326,7 +375,7 @@ impl<'a> PreparedCreate<'a> {
                 .provider_options()
                 .payment_attempt_id
                 .as_deref(),
-            metadata: self.request.metadata(),
+            metadata: &self.metadata,
         }
     }
 }

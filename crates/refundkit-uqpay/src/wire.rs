@@ -65,6 +65,9 @@ pub(crate) struct WireRefundPage {
 pub(crate) struct WirePaymentIntent {
     pub intent_status: String,
     pub currency: String,
+    /// When the payment was created: where a search for its refunds starts.
+    #[serde(default)]
+    pub create_time: Option<String>,
     #[serde(default)]
     pub captured_amount: Option<String>,
     #[serde(default)]

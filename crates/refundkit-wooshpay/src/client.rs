@@ -10,19 +10,21 @@ use refundkit_core::transport::{
     insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
 use refundkit_core::{
-    check_echo, Capabilities, ExposeSecret, ListRefunds, OffsetDateTime, ProviderError,
-    ProviderKind, Refund, RefundAmount, RefundError, RefundEvent, RefundId, RefundPage,
-    RefundProvider, RefundRequest, SecretString, WebhookError,
+    check_echo, check_provider_id, Capabilities, ExposeSecret, IdempotencyKey, ListRefunds,
+    OffsetDateTime, ProviderError, ProviderKind, Refund, RefundAmount, RefundError, RefundEvent,
+    RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
 };
 use secrecy::zeroize::Zeroizing;
 
 use crate::config::WooshPayConfig;
 use crate::error::WooshPayErrorClassifier;
-use crate::mapping::{create_body, refund_from_wire};
+use crate::mapping::{create_body, find_in_list, refund_from_wire};
 use crate::webhook;
-use crate::wire::WireRefund;
+use crate::wire::{WireRefund, WireRefundList};
 
 const PROVIDER: ProviderKind = ProviderKind::WooshPay;
+/// Pages of 100 searched for a refund by key before giving up.
+const MAX_LIST_PAGES: usize = 100;
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 /// What WooshPay supports: create and get, full refunds by omitting the
@@ -33,7 +35,8 @@ const CAPABILITIES: Capabilities = Capabilities::minimal()
     .with_cancel_refund(false)
     .with_full_refunds(true)
     .with_free_text_reason(false)
-    .with_webhooks(true);
+    .with_webhooks(true)
+    .with_find_by_key(true);
 
 /// A WooshPay refunds client. Cheap to clone; reuse one per secret key.
 ///
@@ -141,6 +144,44 @@ impl RefundProvider for WooshPayClient {
             Ok(refund)
         })
         .await
+    }
+
+    /// Pages through `GET /v1/refunds?payment_intent=…` (Stripe's list,
+    /// assumed for WooshPay: `docs/wire-assumptions.md`) for the refund
+    /// stamped with `key`.
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        check_provider_id("payment_id", payment_id)?;
+        let exponents = &self.config.exponents;
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_LIST_PAGES {
+            let mut url = self.config.base_url.join(&["v1", "refunds"]);
+            url.query_pairs_mut()
+                .append_pair("payment_intent", payment_id)
+                .append_pair("limit", "100");
+            if let Some(after) = &cursor {
+                url.query_pairs_mut().append_pair("starting_after", after);
+            }
+            let api = ApiRequest::get(Operation::ListRefunds, url);
+            let (found, next) = self
+                .transport
+                .call(&api, Some(&self.auth), |list: WireRefundList, _| {
+                    find_in_list(list, key, exponents)
+                })
+                .await?;
+            match (found, next) {
+                (Some(refund), _) => return Ok(Some(refund)),
+                (None, None) => return Ok(None),
+                (None, Some(next)) => cursor = Some(next),
+            }
+        }
+        Err(RefundError::decode(
+            PROVIDER,
+            "the payment lists more refunds than refundkit pages through (10,000)",
+        ))
     }
 
     async fn list_refunds(&self, _query: &ListRefunds) -> Result<RefundPage, RefundError> {

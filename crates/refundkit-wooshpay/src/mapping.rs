@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use refundkit_core::transport::decode_value;
 use refundkit_core::{
-    Currency, FailureReason, Money, OffsetDateTime, ProviderKind, Refund, RefundAmount,
-    RefundError, RefundId, RefundReason, RefundRequest, RefundStatus, ValidationError,
+    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime, ProviderKind,
+    Refund, RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
+    ValidationError,
 };
 use serde_json::Value;
 
-use crate::wire::{CreateRefundBody, WireInteger, WireRefund, WireRequestReason};
+use crate::wire::{CreateRefundBody, WireInteger, WireRefund, WireRefundList, WireRequestReason};
 
 const PROVIDER: ProviderKind = ProviderKind::WooshPay;
 
@@ -88,15 +90,9 @@ pub(crate) fn create_body(
                 .map_err(|e| ValidationError::money("amount", e))?,
         ),
     };
-    let mut metadata = request.metadata().clone();
-    for reserved in [METADATA_REASON_KEY, METADATA_DESCRIPTION_KEY] {
-        if metadata.contains_key(reserved) {
-            return Err(ValidationError::new(
-                "metadata",
-                format!("key {reserved} is reserved by refundkit"),
-            ));
-        }
-    }
+    refuse_foreign_options(request)?;
+    // The caller's pairs (core refuses refundkit_ keys) plus the key stamp.
+    let mut metadata = request.provider_metadata();
     let reason = request_reason(request.reason())?;
     if let RefundReason::Other(text) = request.reason() {
         metadata.insert(METADATA_REASON_KEY.to_string(), text.clone());
@@ -114,6 +110,51 @@ pub(crate) fn create_body(
         reason,
         metadata,
     })
+}
+
+/// UQPay's options mean nothing to WooshPay: refused, never dropped.
+fn refuse_foreign_options(request: &RefundRequest) -> Result<(), ValidationError> {
+    let options = request.provider_options();
+    for (field, set) in [
+        ("on_behalf_of", options.on_behalf_of.is_some()),
+        ("payment_attempt_id", options.payment_attempt_id.is_some()),
+    ] {
+        if set {
+            return Err(ValidationError::new(
+                field,
+                "is a UQPay option; WooshPay has no such setting, so the request is refused",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The refund stamped with `key` in one list page, whether more pages
+/// follow, and the cursor (the last object's id) to ask for them.
+pub(crate) fn find_in_list(
+    list: WireRefundList,
+    key: &IdempotencyKey,
+    exponents: &CurrencyExponents,
+) -> Result<(Option<Refund>, Option<String>), RefundError> {
+    let items = list.data.unwrap_or_default();
+    let cursor = items
+        .last()
+        .and_then(|last| last.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let found = find_stamped(items, key, |raw| {
+        let wire: WireRefund = decode_value(PROVIDER, raw.clone())?;
+        refund_from_wire(wire, raw, exponents)
+    })?;
+    match (found, list.has_more.unwrap_or(false), cursor) {
+        (Some(refund), _, _) => Ok((Some(refund), None)),
+        (None, false, _) => Ok((None, None)),
+        (None, true, Some(cursor)) => Ok((None, Some(cursor))),
+        (None, true, None) => Err(RefundError::decode(
+            PROVIDER,
+            "refund list says has_more but its last object has no id to page from",
+        )),
+    }
 }
 
 /// The wire reason for a request reason: `None` for free text (it travels in

@@ -61,6 +61,17 @@ pub(crate) struct WireRefund {
     pub failure_reason: Option<String>,
 }
 
+/// A page of `GET /v1/refunds?payment_intent=…` (Stripe's list object,
+/// assumed: WooshPay documents this cursor shape for other lists). Items stay
+/// raw so one malformed refund cannot hide the others.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub(crate) struct WireRefundList {
+    #[serde(default)]
+    pub data: Option<Vec<Value>>,
+    #[serde(default)]
+    pub has_more: Option<bool>,
+}
+
 /// An integer WooshPay documents as a number but whose request schema types
 /// as a string; both forms are read, and mapping refuses anything not whole.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -25,7 +25,8 @@ async fn partial_usd_refund_sends_1001_minor_units_with_basic_auth_and_the_key()
                 .json_body(json!({
                     "payment_intent": PAYMENT,
                     "amount": 1001,
-                    "reason": "requested_by_customer"
+                    "reason": "requested_by_customer",
+                    "metadata": stamp(&request)
                 }));
             then.status(200)
                 .json_body(refund_json(1001, "usd", "pending"));
@@ -57,19 +58,18 @@ fn authorization_is_basic_base64_of_the_key_and_a_colon() {
 #[tokio::test]
 async fn partial_jpy_refund_sends_whole_yen() {
     let server = MockServer::start_async().await;
+    let yen = request(partial("1000", "JPY"), RefundReason::Duplicate);
     let mock = server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/refunds").json_body(json!({
-                "payment_intent": PAYMENT, "amount": 1000, "reason": "duplicate"
+                "payment_intent": PAYMENT, "amount": 1000, "reason": "duplicate",
+                "metadata": stamp(&yen)
             }));
             then.status(200)
                 .json_body(refund_json(1000, "jpy", "succeeded"));
         })
         .await;
-    let refund = client(&server)
-        .create_refund(&request(partial("1000", "JPY"), RefundReason::Duplicate))
-        .await
-        .unwrap();
+    let refund = client(&server).create_refund(&yen).await.unwrap();
     mock.assert_calls_async(1).await;
     assert_eq!(refund.amount, Money::parse("1000", "JPY").unwrap());
 }
@@ -77,19 +77,17 @@ async fn partial_jpy_refund_sends_whole_yen() {
 #[tokio::test]
 async fn full_refund_sends_no_amount_and_accepts_any_echoed_amount() {
     let server = MockServer::start_async().await;
+    let full = request(RefundAmount::Full, RefundReason::Fraudulent);
     let mock = server
         .mock_async(|when, then| {
-            when.method(POST)
-                .path("/v1/refunds")
-                .json_body(json!({"payment_intent": PAYMENT, "reason": "fraudulent"}));
+            when.method(POST).path("/v1/refunds").json_body(json!({
+                "payment_intent": PAYMENT, "reason": "fraudulent", "metadata": stamp(&full)
+            }));
             then.status(200)
                 .json_body(refund_json(4999, "usd", "pending"));
         })
         .await;
-    let refund = client(&server)
-        .create_refund(&request(RefundAmount::Full, RefundReason::Fraudulent))
-        .await
-        .unwrap();
+    let refund = client(&server).create_refund(&full).await.unwrap();
     mock.assert_calls_async(1).await;
     assert_eq!(refund.amount, Money::parse("49.99", "USD").unwrap());
 }
@@ -97,17 +95,6 @@ async fn full_refund_sends_no_amount_and_accepts_any_echoed_amount() {
 #[tokio::test]
 async fn other_reason_sends_no_reason_and_travels_in_metadata() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v1/refunds").json_body(json!({
-                "payment_intent": PAYMENT,
-                "amount": 500,
-                "metadata": {"order_id": "order_6789", "refundkit_reason": "Return good"}
-            }));
-            then.status(201)
-                .json_body(refund_json(500, "USD", "pending"));
-        })
-        .await;
     let request = refundkit_core::RefundRequest::builder(
         PAYMENT,
         partial("5", "USD"),
@@ -116,6 +103,21 @@ async fn other_reason_sends_no_reason_and_travels_in_metadata() {
     .metadata("order_id", "order_6789")
     .build()
     .unwrap();
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds").json_body(json!({
+                "payment_intent": PAYMENT,
+                "amount": 500,
+                "metadata": {
+                    "order_id": "order_6789",
+                    "refundkit_reason": "Return good",
+                    "refundkit_idempotency_key": request.idempotency_key().to_string()
+                }
+            }));
+            then.status(201)
+                .json_body(refund_json(500, "USD", "pending"));
+        })
+        .await;
     client(&server).create_refund(&request).await.unwrap();
     mock.assert_calls_async(1).await;
 }
@@ -324,10 +326,6 @@ async fn invalid_requests_are_refused_before_anything_is_sent() {
             .build()
             .unwrap(),
         builder(RefundAmount::Full, RefundReason::Duplicate)
-            .metadata("refundkit_reason", "mine")
-            .build()
-            .unwrap(),
-        builder(RefundAmount::Full, RefundReason::Duplicate)
             .metadata("k".repeat(41), "v")
             .build()
             .unwrap(),
@@ -341,5 +339,15 @@ async fn invalid_requests_are_refused_before_anything_is_sent() {
         let error = client.create_refund(request).await.unwrap_err();
         assert!(matches!(error, RefundError::Invalid(_)), "{error:?}");
     }
+    // A reserved key is refused when the request is built, before any client.
+    let reserved = builder(RefundAmount::Full, RefundReason::Duplicate)
+        .metadata("refundkit_reason", "mine")
+        .build();
+    assert_eq!(reserved.unwrap_err().field(), "metadata");
     any.assert_calls_async(0).await;
+}
+
+/// The metadata refundkit adds to every create: the key, to find it by later.
+fn stamp(request: &refundkit_core::RefundRequest) -> serde_json::Value {
+    json!({"refundkit_idempotency_key": request.idempotency_key().to_string()})
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use refundkit_core::{redact_url, ProviderKind, RefundError, REDACTED};
+use refundkit_core::{redact_url, ProviderKind, RefundError, KEY_NAMESPACE_VARIABLE, REDACTED};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -30,6 +30,9 @@ pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
 pub struct RefundsConfig {
     /// The provider new refunds go to (`uqpay` or `wooshpay`).
     pub default: Option<String>,
+    /// `REFUNDKIT_KEY_NAMESPACE`: the namespace references become keys in.
+    #[serde(default)]
+    pub key_namespace: Option<String>,
     /// UQPay settings.
     pub uqpay: Option<UqPaySettings>,
     /// WooshPay settings.
@@ -84,6 +87,7 @@ impl fmt::Debug for RefundsConfig {
             });
         f.debug_struct("RefundsConfig")
             .field("default", &default)
+            .field("key_namespace", &self.key_namespace)
             .field("uqpay", &self.uqpay)
             .field("wooshpay", &self.wooshpay)
             .finish()
@@ -193,6 +197,9 @@ impl Refunds {
         if let Some(kind) = default {
             builder = builder.default_provider(kind);
         }
+        if let Some(namespace) = lookup(KEY_NAMESPACE_VARIABLE).filter(|v| !v.trim().is_empty()) {
+            builder = builder.key_namespace(namespace);
+        }
         builder.build()
     }
 
@@ -209,6 +216,9 @@ impl Refunds {
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider("default", name)?);
+        }
+        if let Some(namespace) = config.key_namespace {
+            builder = builder.key_namespace(namespace);
         }
         builder.build()
     }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 use refundkit_core::{
-    wait_for_final_with_progress, ListRefunds, PollPolicy, ProviderKind, Refund, RefundError,
-    RefundEvent, RefundPage, RefundProvider, RefundRef, RefundRequest,
+    recover_refund, wait_for_final_with_progress, IdempotencyKey, ListRefunds, PollPolicy,
+    ProviderKind, Refund, RefundError, RefundEvent, RefundPage, RefundProvider, RefundRef,
+    RefundRequest, DEFAULT_KEY_NAMESPACE,
 };
 use time::OffsetDateTime;
 
@@ -19,6 +20,7 @@ use time::OffsetDateTime;
 pub struct Refunds {
     providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
     default: Option<ProviderKind>,
+    key_namespace: String,
 }
 
 impl fmt::Debug for Refunds {
@@ -26,6 +28,7 @@ impl fmt::Debug for Refunds {
         f.debug_struct("Refunds")
             .field("providers", &self.providers.keys().collect::<Vec<_>>())
             .field("default", &self.default)
+            .field("key_namespace", &self.key_namespace)
             .finish()
     }
 }
@@ -87,6 +90,56 @@ impl Refunds {
         request: &RefundRequest,
     ) -> Result<Refund, RefundError> {
         self.provider(provider)?.create_refund(request).await
+    }
+
+    /// The namespace in which references become idempotency keys
+    /// ([`refundkit_core::RefundRequestBuilder::reference`]):
+    /// `REFUNDKIT_KEY_NAMESPACE` with `from_env`, else
+    /// [`DEFAULT_KEY_NAMESPACE`] — the CLI's default too, so the app and an
+    /// operator derive the same key for the same reference.
+    pub fn key_namespace(&self) -> &str {
+        &self.key_namespace
+    }
+
+    /// Resolves a refund whose create may or may not have happened (after
+    /// [`RefundError::OutcomeUnknown`], a crash, a lost answer — a minute or a
+    /// month later) to exactly one refund at the default provider: the one
+    /// made with the request's key if it exists, else a new one with the same
+    /// key. See [`refundkit_core::recover_refund`] for when it is safe.
+    ///
+    /// ```no_run
+    /// # async fn run(refunds: refundkit::Refunds, request: refundkit::RefundRequest) -> Result<(), refundkit::RefundError> {
+    /// use refundkit::RefundError;
+    ///
+    /// let refund = match refunds.create_refund(&request).await {
+    ///     Err(RefundError::OutcomeUnknown { .. }) => refunds.recover_refund(&request).await?,
+    ///     other => other?,
+    /// };
+    /// # let _ = refund; Ok(()) }
+    /// ```
+    pub async fn recover_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
+        recover_refund(self.default_client()?.as_ref(), request).await
+    }
+
+    /// [`Refunds::recover_refund`] at a named provider.
+    pub async fn recover_refund_at(
+        &self,
+        provider: ProviderKind,
+        request: &RefundRequest,
+    ) -> Result<Refund, RefundError> {
+        recover_refund(self.provider(provider)?.as_ref(), request).await
+    }
+
+    /// The refund made on `payment_id` with `key` at `provider`, or `None`.
+    pub async fn find_refund_by_key(
+        &self,
+        provider: ProviderKind,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        self.provider(provider)?
+            .find_refund_by_key(payment_id, key)
+            .await
     }
 
     /// Reads a refund wherever it lives.
@@ -153,6 +206,7 @@ impl Refunds {
 pub struct RefundsBuilder {
     providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
     default: Option<ProviderKind>,
+    key_namespace: Option<String>,
 }
 
 impl fmt::Debug for RefundsBuilder {
@@ -182,6 +236,13 @@ impl RefundsBuilder {
         self
     }
 
+    /// The key namespace [`Refunds::key_namespace`] reports (default
+    /// [`DEFAULT_KEY_NAMESPACE`]).
+    pub fn key_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.key_namespace = Some(namespace.into());
+        self
+    }
+
     /// Finishes. The default must be one of the providers; with a single
     /// provider and no default, that provider is the default.
     pub fn build(self) -> Result<Refunds, RefundError> {
@@ -195,9 +256,19 @@ impl RefundsBuilder {
             (None, 1) => self.providers.keys().next().copied(),
             (None, _) => None,
         };
+        let key_namespace = match self.key_namespace {
+            Some(namespace) if namespace.trim().is_empty() => {
+                return Err(RefundError::Config(
+                    "the key namespace must not be empty".into(),
+                ))
+            }
+            Some(namespace) => namespace,
+            None => DEFAULT_KEY_NAMESPACE.to_string(),
+        };
         Ok(Refunds {
             providers: self.providers,
             default,
+            key_namespace,
         })
     }
 }

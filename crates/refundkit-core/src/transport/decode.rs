@@ -25,6 +25,17 @@ pub fn decode_json<T: DeserializeOwned>(
     Ok(decoded)
 }
 
+/// [`decode_json`] for a JSON value already parsed (an item of a list).
+pub fn decode_value<T: DeserializeOwned>(
+    provider: ProviderKind,
+    value: serde_json::Value,
+) -> Result<T, RefundError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        RefundError::decode(provider, describe(&path, error.inner()))
+    })
+}
+
 /// A value-free description of a serde_json error at `path`.
 fn describe(path: &str, error: &serde_json::Error) -> String {
     use serde_json::error::Category;

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 pub use adapter::{Authenticator, CredentialGeneration, ErrorClassifier};
 pub use config::{TransportConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
-pub use decode::decode_json;
+pub use decode::{decode_json, decode_value};
 pub use endpoint::BaseUrl;
 pub use redact::scrub;
 pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operation};

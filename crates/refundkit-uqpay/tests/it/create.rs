@@ -16,7 +16,9 @@ async fn seed_create_request_and_response_round_trip_byte_for_byte() {
     let token = token_ok(&server).await;
     let intent = usd_intent(&server, "PI1234567890123456789").await;
     let key = IdempotencyKey::new();
-    let seed_request: Value = serde_json::from_str(SEED_CREATE_REQUEST).unwrap();
+    let mut seed_request: Value = serde_json::from_str(SEED_CREATE_REQUEST).unwrap();
+    // The seed plus refundkit's key stamp, which finds the refund by its key later.
+    seed_request["metadata"]["refundkit_idempotency_key"] = json!(key.to_string());
     let create = server
         .mock_async(|when, then| {
             when.method("POST")
@@ -81,7 +83,8 @@ async fn jpy_and_kwd_partial_refunds_send_exact_major_unit_strings() {
                 when.method("POST").path(REFUNDS_PATH).json_body(json!({
                     "payment_intent_id": PAYMENT_ID,
                     "amount": amount,
-                    "reason": "requested_by_customer"
+                    "reason": "requested_by_customer",
+                    "metadata": {"refundkit_idempotency_key": request.idempotency_key().to_string()}
                 }));
                 then.status(200)
                     .json_body(refund_json("RF1", amount, currency, "INITIATED"));

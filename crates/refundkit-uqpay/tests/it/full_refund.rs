@@ -1,9 +1,11 @@
 //! Full refunds: the remaining amount comes from the payment intent.
 
 use httpmock::MockServer;
-use refundkit_core::{ErrorKind, RefundAmount, RefundError, RefundReason, RefundRequest};
+use refundkit_core::{
+    ErrorKind, IdempotencyKey, RefundAmount, RefundError, RefundReason, RefundRequest,
+};
 use refundkit_uqpay::RefundProvider;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::*;
 
@@ -28,6 +30,7 @@ async fn full_refund_refunds_what_remains_on_the_intent() {
         "SUCCEEDED",
     )
     .await;
+    let request = full_request();
     let create = server
         .mock_async(|when, then| {
             when.method("POST")
@@ -38,17 +41,15 @@ async fn full_refund_refunds_what_remains_on_the_intent() {
                 .json_body(json!({
                     "payment_intent_id": "PI2043628825316691968",
                     "amount": "6.5",
-                    "reason": "fraudulent"
+                    "reason": "fraudulent",
+                    "metadata": {"refundkit_idempotency_key": request.idempotency_key().to_string()}
                 }));
             then.status(200)
                 .json_body(refund_json("RF2", "6.50", "USD", "INITIATED"));
         })
         .await;
 
-    let refund = client(&server)
-        .create_refund(&full_request())
-        .await
-        .unwrap();
+    let refund = client(&server).create_refund(&request).await.unwrap();
 
     read_intent.assert_calls_async(1).await;
     create.assert_calls_async(1).await;
@@ -95,6 +96,9 @@ async fn repeated_full_refund_after_completion_finds_nothing_left() {
         "SUCCEEDED",
     )
     .await;
+    // The payment's refunds: one made with another key, so none with ours.
+    let other_key = IdempotencyKey::new().to_string();
+    let list = refunds_list_mock(&server, vec![stamped_refund("RF7", "10.00", &other_key)]).await;
     let anything_else = catch_all(&server).await;
 
     let error = client(&server)
@@ -102,12 +106,77 @@ async fn repeated_full_refund_after_completion_finds_nothing_left() {
         .await
         .unwrap_err();
 
+    assert!(list.calls_async().await >= 1, "the key is looked up first");
+    assert!(
+        matches!(error, RefundError::NothingLeftToRefund { .. }),
+        "{error:?}"
+    );
+    assert!(
+        !error.to_string().contains("HTTP"),
+        "no borrowed status: {error}"
+    );
     assert_eq!(error.kind(), Some(ErrorKind::RefundExceedsAvailable));
     let text = error.to_string();
     assert!(
         text.contains("nothing is left") && text.contains("list_refunds"),
         "{text}"
     );
+    anything_else.assert_calls_async(0).await;
+}
+
+/// A refund in the list, stamped with `key` as refundkit stamps every create.
+fn stamped_refund(id: &str, amount: &str, key: &str) -> Value {
+    let mut refund = refund_json(id, amount, "USD", "SUCCEEDED");
+    refund["metadata"] = json!({"refundkit_idempotency_key": key});
+    refund
+}
+
+async fn refunds_list_mock(server: &MockServer, refunds: Vec<Value>) -> httpmock::Mock<'_> {
+    let total = refunds.len();
+    server
+        .mock_async(|when, then| {
+            when.method("GET")
+                .path(REFUNDS_PATH)
+                .query_param("payment_intent_id", PAYMENT_ID)
+                .query_param("page_size", "100")
+                .query_param_exists("start_time")
+                .query_param_exists("end_time");
+            then.status(200).json_body(json!({
+                "total_pages": 1, "total_items": total, "data": refunds
+            }));
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_full_refund_whose_answer_was_lost_is_replayed_from_the_list_by_its_key() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    // The first create went through: nothing is left, and the list holds it.
+    intent_mock(
+        &server,
+        PAYMENT_ID,
+        "USD",
+        "10.00",
+        Some("10.00"),
+        "SUCCEEDED",
+    )
+    .await;
+    let request = full_request();
+    let key = request.idempotency_key().to_string();
+    let undecodable = json!({"payment_refund_id": "RF6", "amount": {"no": "way"}});
+    refunds_list_mock(
+        &server,
+        vec![undecodable, stamped_refund("RF8", "10.00", &key)],
+    )
+    .await;
+    let anything_else = catch_all(&server).await;
+
+    let refund = client(&server).create_refund(&request).await.unwrap();
+
+    assert_eq!(refund.id.as_str(), "RF8");
+    assert_eq!(refund.idempotency_key(), Some(*request.idempotency_key()));
+    assert_eq!(refund.payment_id.as_deref(), Some(PAYMENT_ID));
     anything_else.assert_calls_async(0).await;
 }
 

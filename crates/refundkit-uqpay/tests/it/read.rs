@@ -62,7 +62,10 @@ async fn refund_ids_that_could_change_the_path_are_refused_before_sending() {
     for bad in ["../x?y", "RF1/x", "RF1#x", "RF1%2F", "RF1\u{e9}"] {
         let error = RefundId::new(bad).unwrap_err();
         assert_eq!(error.field(), "refund_id", "{bad}");
-        assert!(!error.to_string().contains(bad), "the value is not quoted: {error}");
+        assert!(
+            !error.to_string().contains(bad),
+            "the value is not quoted: {error}"
+        );
     }
     // Ids of the documented character set still go out.
     let error = client(&server)

@@ -1,0 +1,48 @@
+//! Resolving a create whose outcome is unknown to exactly one refund, at any
+//! later time: find the refund made with the request's key, or make it.
+
+use crate::error::RefundError;
+use crate::integrity::check_echo;
+use crate::provider::RefundProvider;
+use crate::refund::Refund;
+use crate::request::{RefundAmount, RefundRequest};
+
+/// Ends a refund whose create may or may not have happened with exactly one
+/// refund: the one made earlier with `request`'s idempotency key, if the
+/// provider holds it (found by the key stamped in its metadata, however long
+/// ago — after the provider's idempotency window too), else a new one made
+/// with the **same** key.
+///
+/// Safe to run again after any failure, and safe to run twice in a row.
+/// Two runs at the same moment are deduplicated by the provider within its
+/// idempotency window (24 h at UQPay); after it, only one process at a time
+/// should recover a given refund (the journal's reconcile claims each row
+/// for one sweeper). A refund found with the key but a different amount or
+/// currency than requested is [`RefundError::IntegrityMismatch`].
+///
+/// ```no_run
+/// # async fn run(provider: &dyn refundkit_core::RefundProvider, request: refundkit_core::RefundRequest) -> Result<(), refundkit_core::RefundError> {
+/// use refundkit_core::{recover_refund, RefundError};
+///
+/// let refund = match provider.create_refund(&request).await {
+///     Err(RefundError::OutcomeUnknown { .. }) => recover_refund(provider, &request).await?,
+///     other => other?,
+/// };
+/// # let _ = refund; Ok(()) }
+/// ```
+pub async fn recover_refund<P: RefundProvider + ?Sized>(
+    provider: &P,
+    request: &RefundRequest,
+) -> Result<Refund, RefundError> {
+    request.validate()?;
+    let found = provider
+        .find_refund_by_key(request.payment_id(), request.idempotency_key())
+        .await?;
+    match (found, request.amount()) {
+        (Some(refund), RefundAmount::Partial(money)) => {
+            check_echo(refund, Some(money.currency()), Some(money))
+        }
+        (Some(refund), RefundAmount::Full) => Ok(refund),
+        (None, _) => provider.create_refund(request).await,
+    }
+}
