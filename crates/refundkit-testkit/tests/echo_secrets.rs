@@ -235,3 +235,63 @@ async fn no_secret_an_echoing_provider_quotes_reaches_any_error_value_or_log_lin
         );
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_wrong_key_quoted_back_with_the_refusal_never_reaches_the_error_or_the_logs() {
+    const WRONG_UQPAY_KEY: &str = "uqpay-WRONG-api-key-0c1d";
+    const WRONG_WOOSHPAY_KEY: &str = "sk_test_WRONG_secret_key_77e3";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sim = echoing_simulator().await;
+    let uqpay = UqPayClient::new(
+        UqPayConfig::builder(UQPAY_CLIENT_ID, SecretString::from(WRONG_UQPAY_KEY))
+            .base_url(sim.uqpay().base_url())
+            .transport(transport())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let wooshpay = WooshPayClient::new(
+        WooshPayConfig::builder(SecretString::from(WRONG_WOOSHPAY_KEY))
+            .base_url(sim.wooshpay().base_url())
+            .transport(transport())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut shown = Shown::default();
+
+    let uqpay_refund = RefundId::new("RF0000000000000000001").unwrap();
+    shown.err(
+        uqpay.get_refund(&uqpay_refund).await,
+        "UQPay with a wrong key",
+    );
+    let wooshpay_refund = RefundId::new("re_0000000000000000001").unwrap();
+    shown.err(
+        wooshpay.get_refund(&wooshpay_refund).await,
+        "WooshPay with a wrong key",
+    );
+
+    let mut secrets = vec![WRONG_UQPAY_KEY.to_string(), WRONG_WOOSHPAY_KEY.to_string()];
+    secrets.extend(sim.uqpay().echoed_secrets());
+    secrets.extend(sim.wooshpay().echoed_secrets());
+    assert!(secrets.len() > 2, "the refusals echoed the keys");
+    let texts = shown.0.join("\n");
+    assert!(texts.contains("[REDACTED]"), "{texts}");
+    let logs = captured.text();
+    for secret in &secrets {
+        assert!(
+            !texts.contains(secret.as_str()),
+            "{secret} leaked in:\n{texts}"
+        );
+        assert!(
+            !logs.contains(secret.as_str()),
+            "{secret} leaked in logs:\n{logs}"
+        );
+    }
+}
