@@ -52,6 +52,12 @@ pub enum ReasonArg {
 pub enum Command {
     /// Create a refund.
     Create(CreateArgs),
+    /// Resolve a refund whose outcome is unknown (exit 4, a crash, a lost
+    /// answer — any time later) to exactly one: print the refund made with
+    /// this request's key if the provider has it, else make it with the same
+    /// key. Same arguments as `create`; give the same --reference (or
+    /// --idempotency-key) as the create it resolves.
+    Recover(CreateArgs),
     /// Read a refund by its ref (provider:id).
     Get {
         /// The refund ref, e.g. uqpay:RF2043629695899013120.
@@ -126,10 +132,18 @@ pub struct CreateArgs {
     /// Idempotency key (a UUID) to send; reuse it to retry safely.
     #[arg(long, conflicts_with = "reference")]
     pub idempotency_key: Option<String>,
-    /// Your reference for this refund; the idempotency key is derived from it,
-    /// so re-running the same command can never refund twice.
+    /// Your reference for this refund; the idempotency key is derived from it
+    /// (in --namespace), so re-running the same command can never refund
+    /// twice, and the library derives the same key for the same reference.
     #[arg(long)]
     pub reference: Option<String>,
+    /// The namespace --reference is derived in; the library's default too.
+    #[arg(
+        long,
+        env = "REFUNDKIT_KEY_NAMESPACE",
+        default_value = refundkit::DEFAULT_KEY_NAMESPACE
+    )]
+    pub namespace: String,
     /// UQPay: refund this payment attempt.
     #[arg(long)]
     pub attempt: Option<String>,

@@ -13,9 +13,6 @@ use serde::Serialize;
 
 use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
 
-/// Namespace of keys derived from `--reference`.
-pub const REFERENCE_NAMESPACE: &str = "refundkit";
-
 /// A failure, with the idempotency key a create was sent with.
 #[derive(Debug)]
 pub struct Failure {
@@ -53,7 +50,10 @@ impl From<ProviderArg> for ProviderKind {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Printed {
-    /// A refund (`create`, `get`, `wait`).
+    /// A refund made or found by `create` / `recover`, with the key it was
+    /// made with and the reference that key came from.
+    Created(Box<Created>),
+    /// A refund (`get`, `wait`).
     Refund(Box<Refund>),
     /// A page of refunds (`list`).
     Page(RefundPage),
@@ -61,10 +61,25 @@ pub enum Printed {
     Event(Box<RefundEvent>),
 }
 
+/// `create` / `recover` output: the refund's JSON plus how its key came about.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// The refund.
+    #[serde(flatten)]
+    pub refund: Refund,
+    /// The idempotency key the create carries (retry or recover with it).
+    pub idempotency_key: IdempotencyKey,
+    /// The `--reference` the key was derived from, if any.
+    pub reference: Option<String>,
+    /// The namespace of that derivation, with a reference.
+    pub namespace: Option<String>,
+}
+
 /// Runs `command` and returns what to print.
 pub async fn run(command: Command) -> Result<Printed, Failure> {
     match command {
-        Command::Create(args) => create(args).await,
+        Command::Create(args) => create(args, Mode::Create).await,
+        Command::Recover(args) => create(args, Mode::Recover).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
             let refund = Refunds::from_env()?.get_refund(&reference).await?;
@@ -96,10 +111,17 @@ fn parse_ref(text: &str) -> Result<RefundRef, Failure> {
     Ok(text.parse::<RefundRef>()?)
 }
 
-async fn create(args: CreateArgs) -> Result<Printed, Failure> {
+/// Whether `create`'s arguments make a refund or resolve one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    Recover,
+}
+
+async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
     let key = match (&args.idempotency_key, &args.reference) {
         (Some(key), _) => IdempotencyKey::parse(key)?,
-        (None, Some(reference)) => IdempotencyKey::derive(REFERENCE_NAMESPACE, reference)?,
+        (None, Some(reference)) => IdempotencyKey::derive(&args.namespace, reference)?,
         (None, None) => IdempotencyKey::new(),
     };
     let with_key = |error: RefundError| Failure {
@@ -108,13 +130,22 @@ async fn create(args: CreateArgs) -> Result<Printed, Failure> {
     };
     let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
     let refunds = Refunds::from_env().map_err(with_key)?;
-    let refund = refunds
-        .create_refund_at(args.provider.into(), &request)
-        .await
-        .map_err(with_key)?;
-    Ok(Printed::Refund(Box::new(refund)))
+    let provider = args.provider.into();
+    let refund = match mode {
+        Mode::Create => refunds.create_refund_at(provider, &request).await,
+        Mode::Recover => refunds.recover_refund_at(provider, &request).await,
+    }
+    .map_err(with_key)?;
+    Ok(Printed::Created(Box::new(Created {
+        refund,
+        idempotency_key: key,
+        reference: request.merchant_reference().map(str::to_string),
+        namespace: request.merchant_reference().map(|_| args.namespace.clone()),
+    })))
 }
 
+/// The request `args` describe, carrying `key` (derived from --reference in
+/// --namespace, when given, which the request then stamps).
 fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest, ValidationError> {
     let amount = match (&args.amount, &args.currency, args.full) {
         (Some(amount), Some(currency), false) => RefundAmount::Partial(
@@ -143,8 +174,11 @@ fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest
             }
         },
     };
-    let mut builder =
-        RefundRequest::builder(args.payment.clone(), amount, reason).idempotency_key(key);
+    let mut builder = RefundRequest::builder(args.payment.clone(), amount, reason);
+    builder = match (&args.idempotency_key, &args.reference) {
+        (None, Some(reference)) => builder.reference(&args.namespace, reference),
+        _ => builder.idempotency_key(key),
+    };
     if let (Some(text), false) = (&args.description, args.reason == ReasonArg::Other) {
         builder = builder.description(text.clone());
     }

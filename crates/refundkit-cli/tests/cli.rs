@@ -1,8 +1,12 @@
 //! The `refundkit` binary run as a process against the testkit simulators:
 //! every subcommand, every exit code, the JSON shapes of docs/json.md.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::refundkit;
 
 use refundkit::Money;
 use refundkit_testkit::{Calls, Fault, Route, SettleMode, Simulator};
@@ -10,37 +14,11 @@ use serde_json::Value;
 
 const WEBHOOK_SECRET: &str = "uqpay-webhook-secret-example";
 
-/// The variables that point the CLI at `sim`.
+/// The variables that point the CLI at `sim`, with a UQPay webhook secret.
 fn env_for(sim: &Simulator) -> Vec<(String, String)> {
-    [
-        ("UQPAY_CLIENT_ID", sim.uqpay_client_id().to_string()),
-        ("UQPAY_API_KEY", sim.uqpay_api_key().to_string()),
-        ("UQPAY_ENVIRONMENT", "sandbox".to_string()),
-        ("UQPAY_BASE_URL", sim.uqpay_base_url()),
-        ("UQPAY_WEBHOOK_SECRET", WEBHOOK_SECRET.to_string()),
-        ("WOOSHPAY_SECRET_KEY", sim.wooshpay_secret_key().to_string()),
-        ("WOOSHPAY_BASE_URL", sim.wooshpay_base_url()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-/// Runs the CLI with only `env` set (nothing inherited but PATH).
-async fn refundkit(env: &[(String, String)], args: &[&str]) -> Output {
-    let env = env.to_vec();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_refundkit"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(env)
-            .args(args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    let mut env = common::env_for(sim);
+    env.push(("UQPAY_WEBHOOK_SECRET".into(), WEBHOOK_SECRET.into()));
+    env
 }
 
 fn stdout_json(output: &Output) -> Value {
@@ -81,6 +59,22 @@ fn failure(output: &Output) -> (i32, Value) {
         BTreeSet::from(["kind", "message", "retryable", "idempotency_key"])
     );
     (output.status.code().unwrap(), error)
+}
+
+/// `create`'s output: the refund shape plus the key it was made with and
+/// the reference (and namespace) the key came from.
+fn assert_created_shape(created: &Value, provider: &str) {
+    let mut refund = created.clone();
+    let object = refund.as_object_mut().unwrap();
+    let key = object.remove("idempotency_key").unwrap();
+    assert!(key.as_str().is_some_and(|key| key.len() == 36), "{created}");
+    assert!(object.remove("reference").is_some(), "{created}");
+    assert!(object.remove("namespace").is_some(), "{created}");
+    assert_eq!(
+        created["metadata"]["refundkit_idempotency_key"], key,
+        "the key is stamped in the refund's metadata"
+    );
+    assert_refund_shape(&refund, provider);
 }
 
 /// The refund JSON shape of docs/json.md, exactly.
@@ -162,7 +156,7 @@ async fn uqpay_create_get_list_wait() {
         ],
     )
     .await;
-    assert_refund_shape(&created, "uqpay");
+    assert_created_shape(&created, "uqpay");
     assert_eq!(
         created["amount"],
         serde_json::json!({"value": "10.01", "currency": "USD"})
@@ -206,7 +200,7 @@ async fn wooshpay_create_get_wait_and_list_is_unsupported() {
         &["--full", "--reason", "duplicate"],
     )
     .await;
-    assert_refund_shape(&created, "wooshpay");
+    assert_created_shape(&created, "wooshpay");
     assert_eq!(created["amount"]["value"], "25");
     assert_eq!(created["status"], "pending");
     let reference = created["ref"].as_str().unwrap();

@@ -3,7 +3,11 @@
 //! quoted back in bodies, error messages and request-id headers); nothing it
 //! prints on stdout or stderr contains a secret.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::refundkit;
 
 use refundkit::Money;
 use refundkit_testkit::Simulator;
@@ -26,23 +30,6 @@ fn env_for(sim: &Simulator) -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
-}
-
-/// Runs the CLI with only `env` set (nothing inherited but PATH).
-async fn refundkit(env: &[(String, String)], args: &[&str]) -> Output {
-    let env = env.to_vec();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_refundkit"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(env)
-            .args(args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 /// stdout and stderr of one run, with whether it succeeded.
