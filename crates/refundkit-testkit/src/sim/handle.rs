@@ -156,6 +156,18 @@ impl ProviderSim {
         self.core.faults.calls(route)
     }
 
+    /// How long the provider remembers an idempotency key after its first
+    /// use, from now on (keys already stored included). After it, the same
+    /// key makes a new refund, as at a real provider that has forgotten it.
+    pub fn set_idempotency_window(&self, window: Duration) {
+        lock(&self.core.idempotency).set_window(window);
+    }
+
+    /// The idempotency window in effect (default 24 hours).
+    pub fn idempotency_window(&self) -> Duration {
+        lock(&self.core.idempotency).window()
+    }
+
     /// UQPay: the lifetime of tokens minted from now on. WooshPay has no
     /// tokens, so there it has no effect.
     pub fn set_token_ttl(&self, ttl: Duration) {
