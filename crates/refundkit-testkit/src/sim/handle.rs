@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refundkit_core::{Money, ProviderKind};
+use refundkit_core::{Money, OffsetDateTime, ProviderKind};
 
 use super::fault::{Calls, Fault, Route};
 use super::journal::JournalEntry;
@@ -114,6 +114,12 @@ impl ProviderSim {
             .refunds(|r, _| r.id == refund_id)
             .into_iter()
             .next()
+    }
+
+    /// Moves a refund's creation time to `at` (e.g. months ago), so lists
+    /// filtered by time see it there; false when there is no such refund.
+    pub fn set_refund_created_at(&self, refund_id: &str, at: OffsetDateTime) -> bool {
+        lock(&self.core.ledger).set_refund_created_at(refund_id, at)
     }
 
     /// How many refunds the ledger holds (failed ones included).
