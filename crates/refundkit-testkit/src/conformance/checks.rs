@@ -549,7 +549,7 @@ async fn recover_under_a_short_window(
         let payment = seed(backend, "10.00")?;
         let request = match refund {
             CaseRefund::Partial => partial(&payment, "4.00")?,
-            _ => full(&payment)?,
+            CaseRefund::Full => full(&payment)?,
         };
         backend
             .inject_fault(Route::CreateRefund, Calls::Next(1), fault)
