@@ -12,11 +12,12 @@ use refundkit_testkit::{Simulator, DEFAULT_IDEMPOTENCY_WINDOW};
 use reqwest::Method;
 use serde_json::json;
 
-/// Short enough to wait out, long enough for a replay inside it.
-const WINDOW: Duration = Duration::from_millis(600);
+/// Short enough to wait out, long enough for a replay inside it even on a
+/// busy machine.
+const WINDOW: Duration = Duration::from_secs(1);
 
 fn past_the_window() -> Duration {
-    WINDOW + Duration::from_millis(150)
+    WINDOW + Duration::from_millis(200)
 }
 
 fn stamped() -> serde_json::Value {
