@@ -134,6 +134,23 @@ fn unavailable(kind: ProviderKind) -> RefundError {
     }
 }
 
+/// What to set when no provider is configured, for the providers compiled in.
+fn no_provider_message() -> String {
+    let mut options = Vec::new();
+    if cfg!(feature = "uqpay") {
+        options.push(
+            "UQPAY_CLIENT_ID and UQPAY_API_KEY (UqPay; UQPAY_ENVIRONMENT or UQPAY_BASE_URL too)",
+        );
+    }
+    if cfg!(feature = "wooshpay") {
+        options.push("WOOSHPAY_SECRET_KEY (WooshPay)");
+    }
+    format!(
+        "no refund provider is configured: set {}",
+        options.join(", or ")
+    )
+}
+
 /// Refuses a provider this build cannot serve, naming the cargo feature.
 pub(crate) fn ensure_compiled(kind: ProviderKind) -> Result<(), RefundError> {
     let compiled = (kind == ProviderKind::UqPay && cfg!(feature = "uqpay"))
@@ -200,7 +217,11 @@ impl Refunds {
         if let Some(namespace) = lookup(KEY_NAMESPACE_VARIABLE).filter(|v| !v.trim().is_empty()) {
             builder = builder.key_namespace(namespace);
         }
-        builder.build()
+        let refunds = builder.build()?;
+        if refunds.providers().next().is_none() {
+            return Err(RefundError::Config(no_provider_message()));
+        }
+        Ok(refunds)
     }
 
     /// Builds from a [`RefundsConfig`] (e.g. a section of your config file).

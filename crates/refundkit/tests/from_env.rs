@@ -39,8 +39,15 @@ fn config_error(result: Result<Refunds, RefundError>) -> String {
 }
 
 #[test]
-fn nothing_set_configures_nothing_and_creating_says_why() {
-    let refunds = Refunds::from_lookup(lookup(&[])).unwrap();
+fn nothing_set_is_a_config_error_naming_the_variables_to_set() {
+    // Configuring nothing used to succeed with zero providers and fail only
+    // on the first create; now it says what to set, up front.
+    let message = config_error(Refunds::from_lookup(lookup(&[])));
+    for variable in ["UQPAY_CLIENT_ID", "UQPAY_API_KEY", "WOOSHPAY_SECRET_KEY"] {
+        assert!(message.contains(variable), "{message}");
+    }
+    // The builder still builds an empty router for code that adds providers.
+    let refunds = Refunds::builder().build().unwrap();
     assert_eq!(refunds.providers().count(), 0);
     assert_eq!(refunds.default_provider(), None);
 }
