@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::HeaderValue;
-use refundkit_core::transport::{BaseUrl, TransportConfig};
+use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
 
@@ -117,7 +117,8 @@ impl UqPayConfig {
         if let Some(secret) = optional(WEBHOOK_SECRET_VAR) {
             builder = builder.webhook_secret(SecretString::from(secret));
         }
-        builder.build()
+        let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
+        builder.transport(transport).build()
     }
 
     /// The API client id (sent as `x-client-id`; not a secret).

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use refundkit_core::transport::{TransportConfig, TransportSettings};
 use refundkit_core::{redact_url, ProviderKind, RefundError, KEY_NAMESPACE_VARIABLE, REDACTED};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -33,6 +34,11 @@ pub struct RefundsConfig {
     /// `REFUNDKIT_KEY_NAMESPACE`: the namespace references become keys in.
     #[serde(default)]
     pub key_namespace: Option<String>,
+    /// Timeouts and retry bounds for every provider (`REFUNDKIT_TIMEOUT_MS`
+    /// and friends in the environment): `{"timeout_ms": 10000,
+    /// "connect_timeout_ms": 2000, "retry_attempts": 3, "retry_max_elapsed_ms": 30000}`.
+    #[serde(default)]
+    pub transport: Option<TransportSettings>,
     /// UQPay settings.
     pub uqpay: Option<UqPaySettings>,
     /// WooshPay settings.
@@ -88,6 +94,7 @@ impl fmt::Debug for RefundsConfig {
         f.debug_struct("RefundsConfig")
             .field("default", &default)
             .field("key_namespace", &self.key_namespace)
+            .field("transport", &self.transport)
             .field("uqpay", &self.uqpay)
             .field("wooshpay", &self.wooshpay)
             .finish()
@@ -229,11 +236,12 @@ impl Refunds {
     /// the cargo feature.
     pub fn from_config(config: RefundsConfig) -> Result<Self, RefundError> {
         let mut builder = Refunds::builder();
+        let transport = config.transport.unwrap_or_default();
         if let Some(settings) = config.uqpay {
-            builder = builder.with_shared(uqpay_from_settings(settings)?);
+            builder = builder.with_shared(uqpay_from_settings(settings, &transport)?);
         }
         if let Some(settings) = config.wooshpay {
-            builder = builder.with_shared(wooshpay_from_settings(settings)?);
+            builder = builder.with_shared(wooshpay_from_settings(settings, &transport)?);
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider("default", name)?);
@@ -268,15 +276,19 @@ fn client_from_lookup(
     }
 }
 
-fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider>, RefundError> {
+fn uqpay_from_settings(
+    settings: UqPaySettings,
+    transport: &TransportSettings,
+) -> Result<Arc<dyn RefundProvider>, RefundError> {
     #[cfg(feature = "uqpay")]
     {
         use refundkit_uqpay::{Environment, UqPayClient, UqPayConfig};
         let environment = Environment::from_setting(&settings.environment).ok_or_else(|| {
             RefundError::Config("uqpay.environment must be sandbox or production".into())
         })?;
-        let mut config =
-            UqPayConfig::builder(settings.client_id, settings.api_key).environment(environment);
+        let mut config = UqPayConfig::builder(settings.client_id, settings.api_key)
+            .environment(environment)
+            .transport(transport.apply(TransportConfig::default()));
         if let Some(url) = &settings.base_url {
             config = config.base_url(url);
         }
@@ -290,18 +302,20 @@ fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider
     }
     #[cfg(not(feature = "uqpay"))]
     {
-        let _ = settings;
+        let _ = (settings, transport);
         Err(unavailable(ProviderKind::UqPay))
     }
 }
 
 fn wooshpay_from_settings(
     settings: WooshPaySettings,
+    transport: &TransportSettings,
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
     #[cfg(feature = "wooshpay")]
     {
         use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
-        let mut config = WooshPayConfig::builder(settings.secret_key);
+        let mut config = WooshPayConfig::builder(settings.secret_key)
+            .transport(transport.apply(TransportConfig::default()));
         if let Some(url) = &settings.base_url {
             config = config.base_url(url);
         }
@@ -312,7 +326,7 @@ fn wooshpay_from_settings(
     }
     #[cfg(not(feature = "wooshpay"))]
     {
-        let _ = settings;
+        let _ = (settings, transport);
         Err(unavailable(ProviderKind::WooshPay))
     }
 }

@@ -157,3 +157,39 @@ fn config_files_with_unknown_fields_are_refused() {
     );
     assert!(result.is_err());
 }
+
+#[test]
+fn timeouts_and_retry_bounds_come_from_the_environment_and_config_files() {
+    use std::time::Duration;
+    let mut vars = uqpay_vars();
+    vars.extend([
+        ("REFUNDKIT_TIMEOUT_MS", "2500"),
+        ("REFUNDKIT_CONNECT_TIMEOUT_MS", "700"),
+        ("REFUNDKIT_RETRY_ATTEMPTS", "2"),
+        ("REFUNDKIT_RETRY_MAX_ELAPSED_MS", "9000"),
+    ]);
+    let config = refundkit::uqpay::UqPayConfig::from_lookup(lookup(&vars)).unwrap();
+    let transport = config.transport();
+    assert_eq!(transport.timeout, Duration::from_millis(2500));
+    assert_eq!(transport.connect_timeout, Duration::from_millis(700));
+    assert_eq!(transport.retry.max_attempts, 2);
+    assert_eq!(transport.retry.max_elapsed, Duration::from_millis(9000));
+    let wooshpay = refundkit::wooshpay::WooshPayConfig::from_lookup(lookup(&[
+        ("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY),
+        ("REFUNDKIT_TIMEOUT_MS", "1500"),
+    ]))
+    .unwrap();
+    assert_eq!(wooshpay.transport().timeout, Duration::from_millis(1500));
+
+    let mut bad = uqpay_vars();
+    bad.push(("REFUNDKIT_RETRY_ATTEMPTS", "many"));
+    let message = config_error(Refunds::from_lookup(lookup(&bad)));
+    assert!(message.contains("REFUNDKIT_RETRY_ATTEMPTS"), "{message}");
+
+    let file: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "transport": {"timeout_ms": 10000, "retry_attempts": 3},
+        "wooshpay": {"secret_key": WOOSHPAY_KEY}
+    }))
+    .unwrap();
+    assert!(Refunds::from_config(file).is_ok());
+}
