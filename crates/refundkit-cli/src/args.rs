@@ -88,6 +88,13 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// Print a shell completion script: `refundkit completions bash >
+    /// /etc/bash_completion.d/refundkit` (or zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Verify a webhook delivery and print the refund event.
     VerifyWebhook {
         /// The provider that sent it.
@@ -99,6 +106,10 @@ pub enum Command {
         /// A request header, 'Name: value' (repeat for each).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
+        /// Check the timestamp against this time instead of now, to verify a
+        /// stored delivery: RFC 3339 (2026-04-13T17:57:42+08:00) or Unix seconds.
+        #[arg(long, value_name = "RFC3339|UNIX")]
+        now: Option<String>,
     },
 }
 

@@ -103,7 +103,12 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
             provider,
             body,
             headers,
-        } => verify_webhook(provider.into(), &body, &headers),
+            now,
+        } => verify_webhook(provider.into(), &body, &headers, now.as_deref()),
+        Command::Completions { .. } => Err(RefundError::Config(
+            "completions are printed by main before any command runs".into(),
+        )
+        .into()),
     }
 }
 
@@ -222,11 +227,29 @@ async fn wait(reference: &str, timeout: u64) -> Result<Printed, Failure> {
     Ok(Printed::Refund(Box::new(result?)))
 }
 
+/// `--now`: RFC 3339 or Unix seconds.
+fn parse_now(text: &str) -> Result<time::OffsetDateTime, ValidationError> {
+    let text = text.trim();
+    let unix = text
+        .parse::<i64>()
+        .ok()
+        .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok());
+    let rfc3339 =
+        || time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok();
+    unix.or_else(rfc3339)
+        .ok_or_else(|| ValidationError::new("now", "must be an RFC 3339 time or Unix seconds"))
+}
+
 fn verify_webhook(
     provider: ProviderKind,
     body_path: &std::path::Path,
     header_lines: &[String],
+    now: Option<&str>,
 ) -> Result<Printed, Failure> {
+    let now = match now {
+        Some(text) => parse_now(text)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
     let body = std::fs::read(body_path).map_err(|e| {
         ValidationError::new("body", format!("cannot read {}: {e}", body_path.display()))
     })?;
@@ -243,6 +266,6 @@ fn verify_webhook(
         })?;
         headers.append(name, value);
     }
-    let event = refundkit::webhooks::verify_from_env(provider, &headers, &body)?;
+    let event = refundkit::webhooks::verify_from_env_at(provider, &headers, &body, now)?;
     Ok(Printed::Event(Box::new(event)))
 }
