@@ -136,23 +136,42 @@ impl Authenticator for TokenAuth {
         error: &ProviderError,
         generation: CredentialGeneration,
     ) -> bool {
+        // The store is re-read (shared stores: what every process sees now).
         if let Some(current) = self.store.get().await {
             if current.generation() != generation {
-                // Another task replaced the rejected token already: send with the new one.
+                // Another task or process replaced the rejected token: resend, mint nothing.
                 return true;
             }
         }
-        if !says_token_expired(error) {
-            return false;
+        if says_token_expired(error) {
+            // Refreshes once, under the store's lock, only if it still holds `generation`.
+            return match self.store.refresh(Some(generation), self).await {
+                Ok(_) => true,
+                Err(mint_error) => {
+                    tracing::warn!(provider = "uqpay", error = %mint_error, "re-minting an expired token failed");
+                    false
+                }
+            };
         }
-        self.store.invalidate(generation).await;
-        match self.store.refresh(Some(generation), self).await {
-            Ok(_) => true,
-            Err(mint_error) => {
-                tracing::warn!(provider = "uqpay", error = %mint_error, "re-minting an expired token failed");
-                false
-            }
-        }
+        // Any other 401 mints nothing; but a refresh in flight (in another
+        // process, say) may be about to store the token that superseded ours.
+        matches!(
+            self.store.refresh(Some(generation), &WaitForRefresh).await,
+            Ok(token) if token.generation() != generation
+        )
+    }
+}
+
+/// A minter that mints nothing: [`TokenStore::refresh`] with it waits for a
+/// refresh in flight and returns its token, or fails.
+struct WaitForRefresh;
+
+#[async_trait]
+impl TokenMinter for WaitForRefresh {
+    async fn mint(&self) -> Result<MintedToken, RefundError> {
+        Err(RefundError::Config(
+            "the rejected token is still the stored one".into(),
+        ))
     }
 }
 
