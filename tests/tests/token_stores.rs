@@ -377,3 +377,40 @@ fn an_unparsable_redis_url_is_named_by_its_variable_not_shown() {
     assert!(error.contains("UQPAY_TOKEN_STORE"), "{error}");
     assert!(!error.contains("hunter2"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_token_in_a_shared_store_is_replaced_once_but_not_in_a_private_one() {
+    let sim = simulator().await;
+    let payment = sim
+        .uqpay()
+        .seed_captured(Money::parse("10.00", "USD").unwrap());
+    // A token UQPay does not know (minted by a process that died before storing its own).
+    let dir = TempDir::new("dead");
+    let config = config(&sim, TokenStoreSetting::File(dir.path().into()));
+    let shared = Arc::new(FileTokenStore::new(dir.path(), &config));
+    assert!(shared
+        .store_if_newer(&token("dead-token", 1))
+        .await
+        .unwrap());
+    let client = UqPayClient::with_token_store(config.clone(), shared.clone()).unwrap();
+    refund(&client, &payment, "dead-shared").await.unwrap();
+    assert_eq!(sim.uqpay().tokens_minted(), 1);
+    assert_eq!(
+        shared.get().await.unwrap().generation(),
+        CredentialGeneration(2)
+    );
+
+    // In one process's own store, an unknown token means another process
+    // minted: replacing it would invalidate theirs, so the 401 stands.
+    let private = Arc::new(refundkit::uqpay::InMemoryTokenStore::new());
+    private
+        .put(MintedToken {
+            value: SecretString::from("dead-token"),
+            expires_at: OffsetDateTime::now_utc() + Duration::from_secs(1800),
+        })
+        .await;
+    let client = UqPayClient::with_token_store(config, private).unwrap();
+    let error = refund(&client, &payment, "dead-private").await.unwrap_err();
+    assert!(error.contains("invalid auth token"), "{error}");
+    assert_eq!(sim.uqpay().tokens_minted(), 1);
+}

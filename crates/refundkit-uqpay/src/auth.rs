@@ -31,6 +31,13 @@ const EXPIRED_TOKEN_MESSAGES: [&str; 4] = [
     "jwt expired",
 ];
 
+/// Whether a 401 says the token itself is unknown or superseded (not its
+/// format, not the client id, not the caller's IP).
+pub(crate) fn says_token_invalid(error: &ProviderError) -> bool {
+    let message = error.message.to_ascii_lowercase();
+    message.contains("invalid auth token") && !message.contains("format")
+}
+
 /// Whether a 401 says the token expired (UQPay SDK patterns, any case).
 pub(crate) fn says_token_expired(error: &ProviderError) -> bool {
     let message = error.message.to_ascii_lowercase();
@@ -143,7 +150,7 @@ impl Authenticator for TokenAuth {
                 return true;
             }
         }
-        if says_token_expired(error) {
+        if says_token_expired(error) || (self.store.is_shared() && says_token_invalid(error)) {
             // Refreshes once, under the store's lock, only if it still holds `generation`.
             return match self.store.refresh(Some(generation), self).await {
                 Ok(_) => true,
@@ -154,7 +161,8 @@ impl Authenticator for TokenAuth {
             };
         }
         // Any other 401 mints nothing; but a refresh in flight (in another
-        // process, say) may be about to store the token that superseded ours.
+        // process sharing the store) may be about to store the token that
+        // superseded ours.
         matches!(
             self.store.refresh(Some(generation), &WaitForRefresh).await,
             Ok(token) if token.generation() != generation
@@ -225,6 +233,14 @@ mod tests {
         }
         for message in ["invalid auth token", "invalid api key", "IP not allowed"] {
             assert!(!says_token_expired(&unauthorized(message)), "{message}");
+        }
+        assert!(says_token_invalid(&unauthorized("Invalid auth token")));
+        for message in [
+            "invalid auth token format",
+            "invalid api key",
+            "token has expired",
+        ] {
+            assert!(!says_token_invalid(&unauthorized(message)), "{message}");
         }
     }
 

@@ -114,6 +114,10 @@ impl TokenStore for FileTokenStore {
         self.shared.invalidate(generation).await
     }
 
+    fn is_shared(&self) -> bool {
+        true
+    }
+
     async fn refresh(
         &self,
         stale: Option<CredentialGeneration>,

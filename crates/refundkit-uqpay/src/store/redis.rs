@@ -168,6 +168,10 @@ impl TokenStore for RedisTokenStore {
         self.shared.invalidate(generation).await
     }
 
+    fn is_shared(&self) -> bool {
+        true
+    }
+
     async fn refresh(
         &self,
         stale: Option<CredentialGeneration>,
