@@ -18,10 +18,7 @@ fn main() -> std::process::ExitCode {
     if args.first().map(String::as_str) == Some("worker") {
         return worker_main(args.get(1..).unwrap_or_default());
     }
-    let refunds_per_process = args
-        .first()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1000);
+    let refunds_per_process = args.first().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

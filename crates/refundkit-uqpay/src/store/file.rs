@@ -335,3 +335,7 @@ impl Backend for FileBackend {
         .await
     }
 }
+
+#[cfg(test)]
+#[path = "file_tests.rs"]
+mod tests;
