@@ -140,3 +140,20 @@ async fn debug_shows_no_token_key_or_client_id() {
     }
     assert!(store.is_shared());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_stores_each_token_as_the_newest() {
+    let dir = Dir::new();
+    let store = FileTokenStore::new(&dir.0, &config("key"));
+    let minted = |value: &str| MintedToken {
+        value: SecretString::from(value),
+        expires_at: OffsetDateTime::now_utc() + Duration::from_secs(1800),
+    };
+    let first = store.put(minted("one")).await;
+    let second = store.put(minted("two")).await;
+    assert!(second.generation().0 > first.generation().0);
+    let other = FileTokenStore::new(&dir.0, &config("key"));
+    let read = other.get().await.unwrap();
+    assert_eq!(read.generation(), second.generation());
+    assert_eq!(read.value().expose_secret(), "two");
+}

@@ -23,6 +23,14 @@ use crate::token::{AccessToken, MintedToken, TokenMinter, TokenStore};
 /// How often a process waiting for another's refresh looks again.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 
+/// What waiting for the refresh lock ended with.
+enum Acquired<L> {
+    /// The lock is ours.
+    Lock(L),
+    /// Another process stored a newer token meanwhile.
+    Current(AccessToken),
+}
+
 /// Why a shared refresh did not produce a token from the store.
 enum SharedFailure {
     /// The engine failed before anything was minted: mint in-process instead.
@@ -161,35 +169,80 @@ impl<B: Backend> SharedStore<B> {
         }
     }
 
+    /// Takes the refresh lock, polling while another process holds it. With
+    /// `stale: Some(g)`, a token other than `g` appearing in the store ends
+    /// the wait: it is returned instead.
+    async fn acquire(
+        &self,
+        stale: Option<Option<CredentialGeneration>>,
+    ) -> Result<Acquired<B::Lock>, TokenStoreError> {
+        let deadline = Instant::now().checked_add(self.lock_wait);
+        loop {
+            if let Some(stale) = stale {
+                if let Some(current) = self.read_shared().await? {
+                    if Some(current.generation()) != stale {
+                        self.set_local(&current);
+                        return Ok(Acquired::Current(current));
+                    }
+                }
+            }
+            if let Some(lock) = self.timed(self.backend.try_lock()).await? {
+                return Ok(Acquired::Lock(lock));
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(TokenStoreError::new(
+                    self.backend.name(),
+                    "another process held the refresh lock longer than a token call may take",
+                ));
+            }
+            tokio::time::sleep(LOCK_POLL).await;
+        }
+    }
+
+    async fn release(&self, lock: B::Lock) {
+        if let Err(error) = self.timed(self.backend.unlock(lock)).await {
+            tracing::debug!(provider = "uqpay", error = %error, "releasing the refresh lock failed; it expires by itself");
+        }
+    }
+
     async fn refresh_shared(
         &self,
         stale: Option<CredentialGeneration>,
         minter: &dyn TokenMinter,
     ) -> Result<AccessToken, SharedFailure> {
-        let deadline = Instant::now().checked_add(self.lock_wait);
-        let lock = loop {
-            if let Some(current) = self.read_shared().await.map_err(SharedFailure::Store)? {
-                if Some(current.generation()) != stale {
-                    self.set_local(&current);
-                    return Ok(current);
-                }
-            }
-            let attempt = self.timed(self.backend.try_lock()).await;
-            if let Some(lock) = attempt.map_err(SharedFailure::Store)? {
-                break lock;
-            }
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(SharedFailure::Store(TokenStoreError::new(
-                    self.backend.name(),
-                    "another process held the refresh lock longer than a token call may take",
-                )));
-            }
-            tokio::time::sleep(LOCK_POLL).await;
+        let lock = match self
+            .acquire(Some(stale))
+            .await
+            .map_err(SharedFailure::Store)?
+        {
+            Acquired::Current(current) => return Ok(current),
+            Acquired::Lock(lock) => lock,
         };
         let outcome = self.mint_under_lock(&lock, stale, minter).await;
-        if let Err(error) = self.timed(self.backend.unlock(lock)).await {
-            tracing::debug!(provider = "uqpay", error = %error, "releasing the refresh lock failed; it expires by itself");
-        }
+        self.release(lock).await;
+        outcome
+    }
+
+    /// Stores `minted` as the newest token (fenced under the lock).
+    async fn put_shared(&self, minted: MintedToken) -> Result<AccessToken, SharedFailure> {
+        let lock = match self.acquire(None).await.map_err(SharedFailure::Store)? {
+            Acquired::Lock(lock) => lock,
+            Acquired::Current(current) => return Ok(current),
+        };
+        let outcome = match self.timed(self.backend.next_generation(&lock)).await {
+            Ok(generation) => {
+                let token = AccessToken::new(minted, CredentialGeneration(generation));
+                match self.store_if_newer(&token).await {
+                    Ok(_) => {
+                        self.set_local(&token);
+                        Ok(token)
+                    }
+                    Err(error) => Err(SharedFailure::StoreAfterMint(token, error)),
+                }
+            }
+            Err(error) => Err(SharedFailure::Store(error)),
+        };
+        self.release(lock).await;
         outcome
     }
 
@@ -288,12 +341,7 @@ impl<B: Backend + fmt::Debug> TokenStore for SharedStore<B> {
 
     async fn put(&self, token: MintedToken) -> AccessToken {
         let _single_flight = self.refresh_lock.lock().await;
-        let minter = Once(StdMutex::new(Some(token.clone())));
-        // `stale: Some(0)` never matches a stored generation: always mints (once).
-        match self
-            .refresh_shared(Some(CredentialGeneration(0)), &minter)
-            .await
-        {
+        match self.put_shared(token.clone()).await {
             Ok(stored) => stored,
             Err(SharedFailure::StoreAfterMint(stored, error)) => {
                 self.outage.failed(&error, Instant::now());
@@ -347,19 +395,5 @@ impl<B: Backend + fmt::Debug> TokenStore for SharedStore<B> {
             }
         }
         self.refresh_local(stale, minter).await
-    }
-}
-
-/// A minter that hands out one given token ([`TokenStore::put`]).
-struct Once(StdMutex<Option<MintedToken>>);
-
-#[async_trait]
-impl TokenMinter for Once {
-    async fn mint(&self) -> Result<MintedToken, RefundError> {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut token| token.take())
-            .ok_or_else(|| RefundError::Config("the token to store was already stored".into()))
     }
 }
