@@ -63,8 +63,8 @@ return 0";
 /// The token of one client id and environment in Redis, shared by a fleet.
 ///
 /// - keys `{refundkit:uqpay:<environment>:<hash of the client id>}:token`,
-///   `…:lock` and `…:generation`: one hash tag, so Redis Cluster keeps them
-///   on one slot and the scripts below may touch them together;
+///   `…:lock` and `…:generation`: one hash tag, so a Redis Cluster keeps
+///   them on one slot and the scripts below may touch them together;
 /// - one refresh across the fleet under `SET …:lock <random> NX PX <ttl>`
 ///   (the TTL above the token call's longest run), released only by its
 ///   owner (compare-and-delete script); the others wait, bounded, and read
@@ -78,7 +78,9 @@ return 0";
 ///   [`crate::STORE_TIMEOUT`]; it is used again when it answers.
 ///
 /// The connection is a [`ConnectionManager`] (it reconnects by itself),
-/// opened on first use.
+/// opened on first use: a standalone server, a primary or a cluster-aware
+/// proxy (the keys are cluster-ready; a Redis Cluster client mode that
+/// follows `MOVED` redirects is not wired).
 ///
 /// ```no_run
 /// use std::sync::Arc;
