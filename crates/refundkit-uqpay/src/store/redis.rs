@@ -328,3 +328,7 @@ impl Backend for RedisBackend {
             .map_err(redis_error("removing the token"))
     }
 }
+
+#[cfg(test)]
+#[path = "redis_tests.rs"]
+mod tests;
