@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use refundkit::Money;
 use refundkit_testkit::{Simulator, SupersededAnswer};
 
-pub use support::{shared_redis_url, unique, RedisServer, TempDir, REDIS_URL_VAR};
+pub use support::{shared_redis_url, unique, RedisCluster, RedisServer, TempDir, REDIS_URL_VAR};
 pub use worker::{now_ms, run_worker, worker_main, WorkerArgs, WorkerReport};
 
 /// Which store the workers share (or not).

@@ -158,3 +158,113 @@ impl Drop for RedisServer {
         self.stop();
     }
 }
+
+/// A private three-primary Redis Cluster on loopback ports, no persistence.
+#[derive(Debug)]
+pub struct RedisCluster {
+    ports: Vec<u16>,
+    _dir: TempDir,
+    children: Vec<Child>,
+}
+
+impl RedisCluster {
+    /// `None` (with a printed reason) when `redis-server` or `redis-cli` is
+    /// not installed; a panic under CI.
+    pub fn start(test: &str) -> Option<Self> {
+        let installed = |program: &str| {
+            Command::new(program)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        if !installed("redis-server") || !installed("redis-cli") {
+            if under_ci() {
+                panic!("{test}: redis-server or redis-cli is not installed under CI");
+            }
+            eprintln!("skipped {test}: redis-server or redis-cli is not installed");
+            return None;
+        }
+        let dir = TempDir::new("redis-cluster");
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let mut children = Vec::new();
+        for port in &ports {
+            let node_dir = dir.path().join(port.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap_or_else(|e| panic!("{e}"));
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting redis-server: {e}"));
+            children.push(child);
+        }
+        let cluster = Self {
+            ports,
+            _dir: dir,
+            children,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for port in &cluster.ports {
+            while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let nodes: Vec<String> = cluster
+            .ports
+            .iter()
+            .map(|port| format!("127.0.0.1:{port}"))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(created, "redis-cli --cluster create failed");
+        loop {
+            let ok = cluster.ports.iter().all(|port| {
+                Command::new("redis-cli")
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .is_ok_and(|out| {
+                        String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok")
+                    })
+            });
+            if ok {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(cluster)
+    }
+
+    /// The URL of the first node (the seed).
+    pub fn url(&self) -> String {
+        format!(
+            "redis://127.0.0.1:{}/",
+            self.ports.first().copied().unwrap_or(0)
+        )
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

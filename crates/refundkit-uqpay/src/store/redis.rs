@@ -4,8 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::{Client, RedisError, Script};
+use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use ::redis::cluster::ClusterClient;
+use ::redis::cluster_async::ClusterConnection;
+use ::redis::{Client, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
 use async_trait::async_trait;
 use refundkit_core::transport::CredentialGeneration;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
@@ -77,10 +79,10 @@ return 0";
 ///   process (one warning per outage), each Redis operation bounded by
 ///   [`crate::STORE_TIMEOUT`]; it is used again when it answers.
 ///
-/// The connection is a [`ConnectionManager`] (it reconnects by itself),
-/// opened on first use: a standalone server, a primary or a cluster-aware
-/// proxy (the keys are cluster-ready; a Redis Cluster client mode that
-/// follows `MOVED` redirects is not wired).
+/// The connection is opened on first use: a [`ConnectionManager`] (it
+/// reconnects by itself) to a standalone server, or — when the server says
+/// `cluster_enabled:1` — a Redis Cluster connection seeded with the URL's
+/// node, which follows the slot map.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -185,7 +187,7 @@ impl TokenStore for RedisTokenStore {
 
 pub(crate) struct RedisBackend {
     client: Client,
-    connection: OnceCell<ConnectionManager>,
+    connection: OnceCell<Connection>,
     token_key: String,
     lock_key: String,
     counter_key: String,
@@ -222,10 +224,56 @@ fn redis_error(action: &str) -> impl Fn(RedisError) -> TokenStoreError + '_ {
     }
 }
 
+/// A standalone server's or a cluster's connection; both reconnect by
+/// themselves and are cheap to clone.
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Single(connection) => connection.req_packed_command(cmd),
+            Connection::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Single(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+            Connection::Cluster(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Single(connection) => connection.get_db(),
+            Connection::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+/// Whether an `INFO cluster` answer says the server is a cluster node.
+fn says_cluster_enabled(info: &str) -> bool {
+    info.lines().any(|line| line.trim() == "cluster_enabled:1")
+}
+
 impl RedisBackend {
-    /// The shared connection, opened on first use (inside the runtime).
-    async fn connection(&self) -> Result<ConnectionManager, TokenStoreError> {
-        let manager = self
+    /// The shared connection, opened on first use (inside the runtime): a
+    /// cluster connection if the server is a cluster node.
+    async fn connection(&self) -> Result<Connection, TokenStoreError> {
+        let connection = self
             .connection
             .get_or_try_init(|| async {
                 let config = ConnectionManagerConfig::new()
@@ -234,11 +282,30 @@ impl RedisBackend {
                     .set_number_of_retries(1)
                     .set_min_delay(Duration::from_millis(50))
                     .set_max_delay(Duration::from_millis(500));
-                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-                    .map_err(redis_error("connecting"))
+                let mut manager =
+                    ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+                        .map_err(redis_error("connecting"))?;
+                let info: String = ::redis::cmd("INFO")
+                    .arg("cluster")
+                    .query_async(&mut manager)
+                    .await
+                    .map_err(redis_error("connecting"))?;
+                if !says_cluster_enabled(&info) {
+                    return Ok(Connection::Single(manager));
+                }
+                let cluster = ClusterClient::builder([self.client.get_connection_info().clone()])
+                    .connection_timeout(STORE_TIMEOUT / 2)
+                    .response_timeout(STORE_TIMEOUT)
+                    .retries(1)
+                    .build()
+                    .map_err(redis_error("connecting to the cluster"))?
+                    .get_async_connection()
+                    .await
+                    .map_err(redis_error("connecting to the cluster"))?;
+                Ok(Connection::Cluster(cluster))
             })
             .await?;
-        Ok(manager.clone())
+        Ok(connection.clone())
     }
 }
 
