@@ -16,6 +16,8 @@ mod file;
 mod outage;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_connection;
 pub(crate) mod seal;
 mod setting;
 mod shared;

@@ -4,10 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use ::redis::cluster::ClusterClient;
-use ::redis::cluster_async::ClusterConnection;
-use ::redis::{Client, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
+use ::redis::{Client, RedisError, Script};
 use async_trait::async_trait;
 use refundkit_core::transport::CredentialGeneration;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
@@ -15,10 +12,11 @@ use tokio::sync::OnceCell;
 
 use super::backend::Backend;
 use super::error::TokenStoreError;
+use super::redis_connection::{open, Connection};
 use super::seal::{environment_name, Sealer};
 use super::setting::TOKEN_STORE_VAR;
 use super::shared::SharedStore;
-use super::{refresh_lock_ttl, short_hash, STORE_TIMEOUT};
+use super::{refresh_lock_ttl, short_hash};
 use crate::config::UqPayConfig;
 use crate::token::{AccessToken, MintedToken, TokenMinter, TokenStore};
 
@@ -79,7 +77,7 @@ return 0";
 ///   process (one warning per outage), each Redis operation bounded by
 ///   [`crate::STORE_TIMEOUT`]; it is used again when it answers.
 ///
-/// The connection is opened on first use: a [`ConnectionManager`] (it
+/// The connection is opened on first use: a [`ConnectionManager`](::redis::aio::ConnectionManager) (it
 /// reconnects by itself) to a standalone server, or — when the server says
 /// `cluster_enabled:1` — a Redis Cluster connection seeded with the URL's
 /// node, which follows the slot map.
@@ -209,8 +207,8 @@ impl fmt::Debug for RedisBackend {
 }
 
 /// A Redis failure described by its kind only (never a URL or a reply).
-fn redis_error(action: &str) -> impl Fn(RedisError) -> TokenStoreError + '_ {
-    move |error| {
+pub(super) fn redis_error(action: &str) -> impl Fn(RedisError) -> TokenStoreError + '_ {
+    move |error: RedisError| {
         let kind = if error.is_timeout() {
             "timed out".to_string()
         } else if error.is_connection_refusal() {
@@ -224,86 +222,12 @@ fn redis_error(action: &str) -> impl Fn(RedisError) -> TokenStoreError + '_ {
     }
 }
 
-/// A standalone server's or a cluster's connection; both reconnect by
-/// themselves and are cheap to clone.
-#[derive(Clone)]
-enum Connection {
-    Single(ConnectionManager),
-    Cluster(ClusterConnection),
-}
-
-impl ConnectionLike for Connection {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Connection::Single(connection) => connection.req_packed_command(cmd),
-            Connection::Cluster(connection) => connection.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Connection::Single(connection) => {
-                connection.req_packed_commands(pipeline, offset, count)
-            }
-            Connection::Cluster(connection) => {
-                connection.req_packed_commands(pipeline, offset, count)
-            }
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Connection::Single(connection) => connection.get_db(),
-            Connection::Cluster(connection) => connection.get_db(),
-        }
-    }
-}
-
-/// Whether an `INFO cluster` answer says the server is a cluster node.
-fn says_cluster_enabled(info: &str) -> bool {
-    info.lines().any(|line| line.trim() == "cluster_enabled:1")
-}
-
 impl RedisBackend {
-    /// The shared connection, opened on first use (inside the runtime): a
-    /// cluster connection if the server is a cluster node.
+    /// The shared connection, opened on first use (inside the runtime).
     async fn connection(&self) -> Result<Connection, TokenStoreError> {
         let connection = self
             .connection
-            .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(STORE_TIMEOUT / 2))
-                    .set_response_timeout(Some(STORE_TIMEOUT))
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(50))
-                    .set_max_delay(Duration::from_millis(500));
-                let mut manager =
-                    ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-                        .map_err(redis_error("connecting"))?;
-                let info: String = ::redis::cmd("INFO")
-                    .arg("cluster")
-                    .query_async(&mut manager)
-                    .await
-                    .map_err(redis_error("connecting"))?;
-                if !says_cluster_enabled(&info) {
-                    return Ok(Connection::Single(manager));
-                }
-                let cluster = ClusterClient::builder([self.client.get_connection_info().clone()])
-                    .connection_timeout(STORE_TIMEOUT / 2)
-                    .response_timeout(STORE_TIMEOUT)
-                    .retries(1)
-                    .build()
-                    .map_err(redis_error("connecting to the cluster"))?
-                    .get_async_connection()
-                    .await
-                    .map_err(redis_error("connecting to the cluster"))?;
-                Ok(Connection::Cluster(cluster))
-            })
+            .get_or_try_init(|| open(&self.client))
             .await?;
         Ok(connection.clone())
     }

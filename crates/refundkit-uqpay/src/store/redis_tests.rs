@@ -63,7 +63,7 @@ async fn fencing_generations_grow_past_the_stored_record() {
 
 #[test]
 fn only_cluster_enabled_1_means_a_cluster() {
-    use super::says_cluster_enabled;
+    use super::super::redis_connection::says_cluster_enabled;
     assert!(says_cluster_enabled("# Cluster\r\ncluster_enabled:1\r\n"));
     assert!(!says_cluster_enabled("# Cluster\r\ncluster_enabled:0\r\n"));
     assert!(!says_cluster_enabled(""));
