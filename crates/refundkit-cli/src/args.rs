@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Create, read, list, wait for and verify refunds at UQPay and WooshPay.
 ///
 /// Configured by environment variables (UQPAY_CLIENT_ID, UQPAY_API_KEY,
-/// UQPAY_ENVIRONMENT, WOOSHPAY_SECRET_KEY, ... — see the README). Success
+/// UQPAY_ENVIRONMENT, WOOSHPAY_SECRET_KEY, ... — see the README). UQPay's
+/// token is shared with the other processes of this user on this host
+/// through UQPAY_TOKEN_STORE, `file` unless set (a new UQPay token
+/// invalidates the previous one, so a command must not mint its own while a
+/// backend runs). Success
 /// prints one JSON line on stdout; failure prints one JSON line on stderr and
 /// exits 2 (invalid input), 3 (provider error), 4 (outcome unknown: retry with
 /// the printed idempotency key), 5 (configuration) or 1 (anything else).

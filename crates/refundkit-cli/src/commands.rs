@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use refundkit::{
     IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, Refund, RefundAmount,
-    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, Refunds,
-    ValidationError,
+    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, ValidationError,
 };
 use serde::Serialize;
 
@@ -82,7 +81,9 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
         Command::Recover(args) => create(args, Mode::Recover).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
-            let refund = Refunds::from_env()?.get_refund(&reference).await?;
+            let refund = crate::environment::refunds()?
+                .get_refund(&reference)
+                .await?;
             Ok(Printed::Refund(Box::new(refund)))
         }
         Command::List {
@@ -93,7 +94,7 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
         } => {
             let mut query = ListRefunds::default().page(page).page_size(page_size);
             query.payment_id = payment;
-            let page = Refunds::from_env()?
+            let page = crate::environment::refunds()?
                 .list_refunds(provider.into(), &query)
                 .await?;
             Ok(Printed::Page(page))
@@ -134,7 +135,7 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
         idempotency_key: Some(key),
     };
     let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
-    let refunds = Refunds::from_env().map_err(with_key)?;
+    let refunds = crate::environment::refunds().map_err(with_key)?;
     let provider = args.provider.into();
     let refund = match mode {
         Mode::Create => refunds.create_refund_at(provider, &request).await,
@@ -204,7 +205,7 @@ fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest
 
 async fn wait(reference: &str, timeout: u64) -> Result<Printed, Failure> {
     let reference = parse_ref(reference)?;
-    let refunds = Refunds::from_env()?;
+    let refunds = crate::environment::refunds()?;
     let policy = PollPolicy::default().with_timeout(Duration::from_secs(timeout));
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();

@@ -21,7 +21,7 @@ use crate::mapping::{
     check_refund_currency, find_in_page, intent_created_at, list_query, nothing_left,
     page_from_wire, refund_from_wire, remaining_refundable, search_windows, PreparedCreate,
 };
-use crate::token::{InMemoryTokenStore, TokenStore};
+use crate::token::TokenStore;
 use crate::webhook;
 use crate::wire::{WirePaymentIntent, WireRefund, WireRefundPage};
 
@@ -52,9 +52,13 @@ struct Inner {
 }
 
 impl UqPayClient {
-    /// A client keeping its token in this process ([`InMemoryTokenStore`]).
+    /// A client keeping its token where [`UqPayConfig::token_store`] says:
+    /// in this process by default ([`crate::InMemoryTokenStore`]), or in a
+    /// [`crate::FileTokenStore`] / `RedisTokenStore` shared with the other
+    /// processes using this client id (`UQPAY_TOKEN_STORE`).
     pub fn new(config: UqPayConfig) -> Result<Self, RefundError> {
-        Self::with_token_store(config, Arc::new(InMemoryTokenStore::new()))
+        let store = config.token_store().build(&config)?;
+        Self::with_token_store(config, store)
     }
 
     /// A client keeping its token in `store`. Give every client of the same

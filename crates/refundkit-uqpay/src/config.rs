@@ -9,6 +9,8 @@ use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
 
+use crate::store::{TokenStoreSetting, TOKEN_STORE_VAR};
+
 /// The UQPay sandbox API base URL.
 pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.uqpaytech.com/api";
 /// The UQPay production API base URL.
@@ -63,6 +65,7 @@ pub struct UqPayConfig {
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
+    token_store: TokenStoreSetting,
 }
 
 impl UqPayConfig {
@@ -77,13 +80,15 @@ impl UqPayConfig {
             webhook_secret: None,
             webhook_tolerance: DEFAULT_TOLERANCE,
             transport: TransportConfig::default(),
+            token_store: TokenStoreSetting::Memory,
         }
     }
 
     /// Reads `UQPAY_CLIENT_ID`, `UQPAY_API_KEY`, `UQPAY_ENVIRONMENT`
     /// (`sandbox` | `production`; optional when `UQPAY_BASE_URL` is set) and
-    /// the optional `UQPAY_BASE_URL`,
-    /// `UQPAY_ON_BEHALF_OF` and `UQPAY_WEBHOOK_SECRET` from the process environment.
+    /// the optional `UQPAY_BASE_URL`, `UQPAY_ON_BEHALF_OF`,
+    /// `UQPAY_WEBHOOK_SECRET` and `UQPAY_TOKEN_STORE` (see
+    /// [`TokenStoreSetting::parse`]) from the process environment.
     pub fn from_env() -> Result<Self, RefundError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -116,6 +121,9 @@ impl UqPayConfig {
         }
         if let Some(secret) = optional(WEBHOOK_SECRET_VAR) {
             builder = builder.webhook_secret(SecretString::from(secret));
+        }
+        if let Some(store) = optional(TOKEN_STORE_VAR) {
+            builder = builder.token_store(TokenStoreSetting::parse(&store, &lookup)?);
         }
         let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
         builder.transport(transport).build()
@@ -156,6 +164,11 @@ impl UqPayConfig {
         &self.transport
     }
 
+    /// Where [`crate::UqPayClient::new`] keeps the token (default: in memory).
+    pub fn token_store(&self) -> &TokenStoreSetting {
+        &self.token_store
+    }
+
     pub(crate) fn api_key(&self) -> &SecretString {
         &self.api_key
     }
@@ -179,6 +192,7 @@ impl fmt::Debug for UqPayConfig {
             )
             .field("webhook_tolerance", &self.webhook_tolerance)
             .field("transport", &self.transport)
+            .field("token_store", &self.token_store)
             .finish()
     }
 }
@@ -195,6 +209,7 @@ pub struct UqPayConfigBuilder {
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
+    token_store: TokenStoreSetting,
 }
 
 impl UqPayConfigBuilder {
@@ -233,6 +248,14 @@ impl UqPayConfigBuilder {
     /// Timeouts and retry policy.
     pub fn transport(mut self, transport: TransportConfig) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Where [`crate::UqPayClient::new`] keeps the token (default
+    /// [`TokenStoreSetting::Memory`]). Every process using this client id
+    /// must share one store: see [`crate::FileTokenStore`].
+    pub fn token_store(mut self, setting: TokenStoreSetting) -> Self {
+        self.token_store = setting;
         self
     }
 
@@ -279,6 +302,7 @@ impl UqPayConfigBuilder {
             webhook_secret: self.webhook_secret,
             webhook_tolerance: self.webhook_tolerance,
             transport: self.transport,
+            token_store: self.token_store,
         })
     }
 }
@@ -305,6 +329,7 @@ impl fmt::Debug for UqPayConfigBuilder {
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("token_store", &self.token_store)
             .finish_non_exhaustive()
     }
 }

@@ -20,7 +20,8 @@ pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
 ///
 /// ```json
 /// { "default": "uqpay",
-///   "uqpay": { "client_id": "...", "api_key": "...", "environment": "sandbox" },
+///   "uqpay": { "client_id": "...", "api_key": "...", "environment": "sandbox",
+///              "token_store": "file" },
 ///   "wooshpay": { "secret_key": "sk_test_..." } }
 /// ```
 ///
@@ -64,6 +65,11 @@ pub struct UqPaySettings {
     pub on_behalf_of: Option<String>,
     /// `UQPAY_WEBHOOK_SECRET`.
     pub webhook_secret: Option<SecretString>,
+    /// `UQPAY_TOKEN_STORE`: `memory` (default), `file`, `file:PATH`,
+    /// `redis://…` or `rediss://…` (secret: a Redis URL may hold a password).
+    /// `file` resolves against `XDG_CACHE_HOME` / `HOME` of this process.
+    #[serde(default)]
+    pub token_store: Option<SecretString>,
 }
 
 /// WooshPay settings in a [`RefundsConfig`] (same meaning as the `WOOSHPAY_*` variables).
@@ -297,6 +303,18 @@ fn uqpay_from_settings(
         }
         if let Some(secret) = settings.webhook_secret {
             config = config.webhook_secret(secret);
+        }
+        if let Some(store) = &settings.token_store {
+            use secrecy::ExposeSecret;
+            let setting = refundkit_uqpay::TokenStoreSetting::parse(store.expose_secret(), |name| {
+                std::env::var(name).ok()
+            })
+            .map_err(|_| {
+                RefundError::Config(
+                    "uqpay.token_store must be memory, file, file:PATH, redis://… or rediss://… (file needs XDG_CACHE_HOME or HOME)".into(),
+                )
+            })?;
+            config = config.token_store(setting);
         }
         Ok(Arc::new(UqPayClient::new(config.build()?)?))
     }

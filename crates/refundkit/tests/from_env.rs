@@ -193,3 +193,41 @@ fn timeouts_and_retry_bounds_come_from_the_environment_and_config_files() {
     .unwrap();
     assert!(Refunds::from_config(file).is_ok());
 }
+
+#[test]
+fn the_token_store_is_configured_by_variable_or_config_file_and_never_echoed() {
+    let mut vars = uqpay_vars();
+    vars.push(("UQPAY_TOKEN_STORE", "file:/tmp/refundkit-from-env-tokens"));
+    let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
+    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
+
+    let mut vars = uqpay_vars();
+    vars.push(("UQPAY_TOKEN_STORE", "memcached://user:hunter2@cache:11211"));
+    let message = config_error(Refunds::from_lookup(lookup(&vars)));
+    assert!(
+        message.contains("UQPAY_TOKEN_STORE") && !message.contains("hunter2"),
+        "{message}"
+    );
+
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "uqpay": {"client_id": "client-1", "api_key": UQPAY_KEY, "environment": "sandbox",
+                  "token_store": "memcached://user:hunter2@cache:11211"}
+    }))
+    .unwrap();
+    assert!(!format!("{config:?}").contains("hunter2"));
+    let message = config_error(Refunds::from_config(config));
+    assert!(
+        message.contains("uqpay.token_store") && !message.contains("hunter2"),
+        "{message}"
+    );
+
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "uqpay": {"client_id": "client-1", "api_key": UQPAY_KEY, "environment": "sandbox",
+                  "token_store": "file:/tmp/refundkit-from-config-tokens"}
+    }))
+    .unwrap();
+    let refunds = Refunds::from_config(config).unwrap();
+    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
+}
