@@ -16,10 +16,12 @@ use url::Url;
 
 use crate::auth::{TokenAuth, CLIENT_ID_HEADER};
 use crate::config::UqPayConfig;
+use crate::currency_cache::{CurrencyCache, CurrencyCheck};
 use crate::error::UqPayErrorClassifier;
 use crate::mapping::{
-    check_refund_currency, find_in_page, intent_created_at, list_query, nothing_left,
-    page_from_wire, refund_from_wire, remaining_refundable, search_windows, PreparedCreate,
+    check_cached_currency, check_refund_currency, find_in_page, intent_created_at, list_query,
+    nothing_left, page_from_wire, refund_from_wire, remaining_refundable, search_windows,
+    PreparedCreate,
 };
 use crate::token::TokenStore;
 use crate::webhook;
@@ -49,6 +51,7 @@ struct Inner {
     config: UqPayConfig,
     transport: Transport,
     auth: TokenAuth,
+    currencies: CurrencyCache,
 }
 
 impl UqPayClient {
@@ -89,6 +92,7 @@ impl UqPayClient {
                 config,
                 transport,
                 auth,
+                currencies: CurrencyCache::default(),
             }),
         })
     }
@@ -119,6 +123,18 @@ impl UqPayClient {
         on_behalf_of: Option<&str>,
     ) -> Result<Option<Money>, RefundError> {
         let payment_id = request.payment_id();
+        let currencies = &self.inner.currencies;
+        if let RefundAmount::Partial(money) = request.amount() {
+            let check = self.inner.config.currency_check();
+            match (check, currencies.get(on_behalf_of, payment_id)) {
+                (CurrencyCheck::Trusted, _) => return Ok(Some(*money)),
+                (CurrencyCheck::Cached, Some(currency)) => {
+                    check_cached_currency(currency, payment_id, money)?;
+                    return Ok(Some(*money));
+                }
+                _ => {}
+            }
+        }
         let url = self.url(&["v2", "payment_intents", payment_id]);
         let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
         if let Some(account) = on_behalf_of {
@@ -132,7 +148,8 @@ impl UqPayClient {
                 auth,
                 |intent: WirePaymentIntent, response| match request.amount() {
                     RefundAmount::Partial(money) => {
-                        check_refund_currency(&intent, payment_id, money)?;
+                        let currency = check_refund_currency(&intent, payment_id, money)?;
+                        currencies.insert(on_behalf_of, payment_id, currency);
                         Ok(Some(*money))
                     }
                     RefundAmount::Full => {

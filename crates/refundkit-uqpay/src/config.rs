@@ -9,6 +9,8 @@ use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
 
+use crate::currency_cache::CurrencyCheck;
+
 use crate::store::{TokenStoreSetting, TOKEN_STORE_VAR};
 
 /// The UQPay sandbox API base URL.
@@ -62,6 +64,7 @@ pub struct UqPayConfig {
     environment: Environment,
     base_url: BaseUrl,
     on_behalf_of: Option<String>,
+    currency_check: CurrencyCheck,
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
@@ -77,6 +80,7 @@ impl UqPayConfig {
             environment: Environment::Sandbox,
             base_url: None,
             on_behalf_of: None,
+            currency_check: CurrencyCheck::default(),
             webhook_secret: None,
             webhook_tolerance: DEFAULT_TOLERANCE,
             transport: TransportConfig::default(),
@@ -149,6 +153,11 @@ impl UqPayConfig {
         self.on_behalf_of.as_deref()
     }
 
+    /// How a partial refund's currency is checked ([`CurrencyCheck`]).
+    pub fn currency_check(&self) -> CurrencyCheck {
+        self.currency_check
+    }
+
     /// Whether a webhook secret is configured.
     pub fn has_webhook_secret(&self) -> bool {
         self.webhook_secret.is_some()
@@ -206,6 +215,7 @@ pub struct UqPayConfigBuilder {
     environment: Environment,
     base_url: Option<String>,
     on_behalf_of: Option<String>,
+    currency_check: CurrencyCheck,
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
@@ -230,6 +240,13 @@ impl UqPayConfigBuilder {
     /// a request's own `on_behalf_of` wins.
     pub fn on_behalf_of(mut self, account_id: impl Into<String>) -> Self {
         self.on_behalf_of = Some(account_id.into());
+        self
+    }
+
+    /// How a partial refund's currency is checked before the create
+    /// (default [`CurrencyCheck::Cached`]: one payment-intent read per payment).
+    pub fn currency_check(mut self, check: CurrencyCheck) -> Self {
+        self.currency_check = check;
         self
     }
 
@@ -299,6 +316,7 @@ impl UqPayConfigBuilder {
             environment: self.environment,
             base_url,
             on_behalf_of,
+            currency_check: self.currency_check,
             webhook_secret: self.webhook_secret,
             webhook_tolerance: self.webhook_tolerance,
             transport: self.transport,

@@ -54,6 +54,7 @@
 mod auth;
 mod client;
 mod config;
+mod currency_cache;
 mod error;
 mod mapping;
 mod store;
@@ -66,6 +67,7 @@ pub use client::UqPayClient;
 pub use config::{
     Environment, UqPayConfig, UqPayConfigBuilder, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
 };
+pub use currency_cache::CurrencyCheck;
 #[cfg(feature = "redis")]
 pub use store::RedisTokenStore;
 pub use store::{
