@@ -1,0 +1,349 @@
+//! Refund creates against a minimal loopback server: each adapter against
+//! hand-written `reqwest` + serde doing the same requests, at concurrency 1
+//! and 64, in alternating rounds, with allocations counted.
+//!
+//! ```sh
+//! cargo bench -p refundkit --bench create
+//! ```
+//!
+//! Cases: WooshPay (one POST each); UQPay on a payment already seen (its
+//! currency remembered: one POST) against one hand-written POST; UQPay's
+//! first refund of a payment (intent GET + POST) against a hand-written GET +
+//! POST. The server answers every route with a fixed JSON body at once, so
+//! the figures are client cost plus loopback.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use futures::stream::{self, StreamExt};
+use refundkit::transport::TransportConfig;
+use refundkit::uqpay::{UqPayClient, UqPayConfig};
+use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
+use refundkit::{
+    IdempotencyKey, Money, RefundAmount, RefundProvider, RefundReason, RefundRequest, SecretString,
+};
+use serde_json::{json, Value};
+
+/// Counts every allocation, to compare per-create allocations.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const ROUNDS: usize = 9;
+const CREATES_PER_ROUND: usize = 400;
+const PAYMENT: &str = "PI2043628825316691968";
+const WOOSHPAY_PAYMENT: &str = "pi_3MtwBwLkdIwHu7ix28a3tqPa";
+const UQPAY_KEY: &str = "bench-api-key";
+const WOOSHPAY_KEY: &str = "sk_test_bench_key";
+
+async fn serve() -> Result<String, Error> {
+    let uqpay_refund = json!({
+        "payment_refund_id": "RF2043629695899013120", "payment_attempt_id": "PA1",
+        "amount": "10.01", "currency": "USD", "refund_status": "SUCCEEDED",
+        "create_time": "2026-04-13T17:57:42+08:00", "update_time": "2026-04-13T17:57:42+08:00",
+        "reason": "requested_by_customer", "metadata": {}
+    });
+    let intent = json!({
+        "payment_intent_id": PAYMENT, "amount": "100000.00", "currency": "USD",
+        "intent_status": "SUCCEEDED", "captured_amount": "100000.00",
+        "create_time": "2026-04-13T17:57:42+08:00"
+    });
+    let wooshpay_refund = json!({
+        "id": "re_3MtwBwLkdIwHu7ix0snN0B15", "object": "refund", "amount": 1001,
+        "created": 1_776_074_262, "currency": "usd", "metadata": {},
+        "payment_intent": WOOSHPAY_PAYMENT, "reason": "requested_by_customer", "status": "succeeded"
+    });
+    let expired_at = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    let token = json!({"auth_token": "eyJ.bench.token", "expired_at": expired_at});
+    let app = Router::new()
+        .route(
+            "/api/v1/connect/token",
+            post(move || async move { Json(token) }),
+        )
+        .route(
+            "/api/v2/payment_intents/{id}",
+            get(move || async move { Json(intent) }),
+        )
+        .route(
+            "/api/v2/payment/refunds",
+            post(move || async move { Json(uqpay_refund) }),
+        )
+        .route(
+            "/v1/refunds",
+            post(move || async move { Json(wooshpay_refund) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(base)
+}
+
+fn request(payment: &str) -> RefundRequest {
+    let amount = Money::parse("10.01", "USD").unwrap();
+    RefundRequest::builder(
+        payment,
+        RefundAmount::Partial(amount),
+        RefundReason::RequestedByCustomer,
+    )
+    .build()
+    .unwrap()
+}
+
+/// The typed part of a create answer a hand-written client would read.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct HandRefund {
+    #[serde(alias = "payment_refund_id")]
+    id: String,
+    amount: Value,
+    currency: String,
+    #[serde(alias = "refund_status")]
+    status: String,
+}
+
+/// Hand-written creates: the same requests, reqwest + serde, nothing else.
+#[derive(Clone)]
+struct Hand {
+    http: reqwest::Client,
+    base: String,
+    basic: String,
+}
+
+impl Hand {
+    async fn wooshpay(&self) -> Result<(), Error> {
+        let body = json!({"payment_intent": WOOSHPAY_PAYMENT, "amount": 1001, "reason": "requested_by_customer",
+            "metadata": {"refundkit_idempotency_key": IdempotencyKey::new().to_string()}});
+        let answer = self
+            .http
+            .post(format!("{}/v1/refunds", self.base))
+            .header("authorization", &self.basic)
+            .header("idempotency-key", IdempotencyKey::new().to_string())
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body)?)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        let _: HandRefund = serde_json::from_slice(&answer)?;
+        Ok(())
+    }
+
+    async fn uqpay_post(&self) -> Result<(), Error> {
+        let key = IdempotencyKey::new().to_string();
+        let body = json!({"payment_intent_id": PAYMENT, "amount": "10.01", "reason": "requested_by_customer",
+            "metadata": {"refundkit_idempotency_key": key}});
+        let answer = self
+            .http
+            .post(format!("{}/api/v2/payment/refunds", self.base))
+            .header("x-auth-token", "Bearer eyJ.bench.token")
+            .header("x-client-id", "bench-client")
+            .header("x-idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body)?)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        let _: HandRefund = serde_json::from_slice(&answer)?;
+        Ok(())
+    }
+
+    async fn uqpay_get_then_post(&self) -> Result<(), Error> {
+        let intent = self
+            .http
+            .get(format!("{}/api/v2/payment_intents/{PAYMENT}", self.base))
+            .header("x-auth-token", "Bearer eyJ.bench.token")
+            .header("x-client-id", "bench-client")
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        let _: Value = serde_json::from_slice(&intent)?;
+        self.uqpay_post().await
+    }
+}
+
+/// Runs `count` creates with `concurrency` in flight; returns the wall time
+/// and allocations.
+async fn round<F, Fut>(count: usize, concurrency: usize, call: F) -> Result<(Duration, u64), Error>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>>,
+{
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let results: Vec<Result<(), Error>> = stream::iter(0..count)
+        .map(|_| call())
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    for result in results {
+        result?;
+    }
+    Ok((elapsed, ALLOCATIONS.load(Ordering::Relaxed) - before))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+struct Line {
+    rate: f64,
+    allocations: f64,
+}
+
+async fn compare<A, AF, B, BF>(
+    name: &str,
+    requests_each: usize,
+    concurrency: usize,
+    adapter: A,
+    baseline: B,
+) -> Result<(), Error>
+where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = Result<(), Error>>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = Result<(), Error>>,
+{
+    round(50, concurrency, &adapter).await?;
+    round(50, concurrency, &baseline).await?;
+    let (mut ours, mut hand) = (Vec::new(), Vec::new());
+    let (mut ours_alloc, mut hand_alloc) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let (elapsed, allocations) = round(CREATES_PER_ROUND, concurrency, &adapter).await?;
+        ours.push(CREATES_PER_ROUND as f64 / elapsed.as_secs_f64());
+        ours_alloc.push(allocations as f64 / CREATES_PER_ROUND as f64);
+        let (elapsed, allocations) = round(CREATES_PER_ROUND, concurrency, &baseline).await?;
+        hand.push(CREATES_PER_ROUND as f64 / elapsed.as_secs_f64());
+        hand_alloc.push(allocations as f64 / CREATES_PER_ROUND as f64);
+    }
+    let ours = Line {
+        rate: median(ours),
+        allocations: median(ours_alloc),
+    };
+    let hand = Line {
+        rate: median(hand),
+        allocations: median(hand_alloc),
+    };
+    println!(
+        "{name:<28} c={concurrency:<3} adapter {:>8.0}/s ({:>6.0} req/s, {:>5.0} allocs)   hand-written {:>8.0}/s ({:>5.0} allocs)   ratio {:.2}x, allocs {:.2}x",
+        ours.rate,
+        ours.rate * requests_each as f64,
+        ours.allocations,
+        hand.rate,
+        hand.allocations,
+        ours.rate / hand.rate,
+        ours.allocations / hand.allocations,
+    );
+    Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Error> {
+    let base = serve().await?;
+    let transport = TransportConfig::default();
+    let wooshpay = Arc::new(WooshPayClient::new(
+        WooshPayConfig::builder(SecretString::from(WOOSHPAY_KEY))
+            .base_url(&base)
+            .transport(transport.clone())
+            .build()?,
+    )?);
+    let uqpay_config = || {
+        UqPayConfig::builder("bench-client", SecretString::from(UQPAY_KEY))
+            .base_url(&format!("{base}/api"))
+            .transport(transport.clone())
+    };
+    let uqpay_seen = Arc::new(UqPayClient::new(uqpay_config().build()?)?);
+    let uqpay_first = Arc::new(UqPayClient::new(
+        uqpay_config()
+            .currency_check(refundkit::uqpay::CurrencyCheck::Always)
+            .build()?,
+    )?);
+    let hand = Hand {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+        basic: format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{WOOSHPAY_KEY}:"))
+        ),
+    };
+    println!("{ROUNDS} alternating rounds × {CREATES_PER_ROUND} creates per side (medians), loopback server");
+    for concurrency in [1, 64] {
+        compare(
+            "wooshpay",
+            1,
+            concurrency,
+            || {
+                let client = wooshpay.clone();
+                async move {
+                    client.create_refund(&request(WOOSHPAY_PAYMENT)).await?;
+                    Ok(())
+                }
+            },
+            || {
+                let hand = hand.clone();
+                async move { hand.wooshpay().await }
+            },
+        )
+        .await?;
+        compare(
+            "uqpay, payment already seen",
+            1,
+            concurrency,
+            || {
+                let client = uqpay_seen.clone();
+                async move {
+                    client.create_refund(&request(PAYMENT)).await?;
+                    Ok(())
+                }
+            },
+            || {
+                let hand = hand.clone();
+                async move { hand.uqpay_post().await }
+            },
+        )
+        .await?;
+        compare(
+            "uqpay, first refund (GET+POST)",
+            2,
+            concurrency,
+            || {
+                let client = uqpay_first.clone();
+                async move {
+                    client.create_refund(&request(PAYMENT)).await?;
+                    Ok(())
+                }
+            },
+            || {
+                let hand = hand.clone();
+                async move { hand.uqpay_get_then_post().await }
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
