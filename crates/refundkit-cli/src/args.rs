@@ -22,6 +22,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub pretty: bool,
 
+    /// How results print on stdout: json (default, for scripts) or table
+    /// (aligned columns, amounts with the currency's digits, for humans).
+    #[arg(long, global = true, value_enum, default_value_t = crate::output::OutputFormat::Json)]
+    pub output: crate::output::OutputFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,6 +67,13 @@ pub enum Command {
     /// key. Same arguments as `create`; give the same --reference (or
     /// --idempotency-key) as the create it resolves.
     Recover(CreateArgs),
+    /// Refund every row of a file (CSV or JSON lines: provider, payment,
+    /// amount, currency, reason, reference), keys derived from each row's
+    /// reference: running the same file again refunds nothing twice and
+    /// finishes what was left. One JSON line per row on stdout, progress and
+    /// a summary on stderr; exits with the worst outcome (4 unknown, 3
+    /// failed, 2 invalid rows, 0 all done).
+    Bulk(crate::bulk::BulkArgs),
     /// Read a refund by its ref (provider:id).
     Get {
         /// The refund ref, e.g. uqpay:RF2043629695899013120.
