@@ -917,9 +917,20 @@ pub async fn run(args: BulkArgs, format: OutputFormat, pretty: bool) -> BulkEnd 
 
 /// One row: the refund made with its key before (an earlier run), or a new
 /// one with that key.
+/// An unknown outcome is resolved once more (recovering is safe to repeat)
+/// before the row is reported as unknown.
 async fn send(refunds: &Refunds, row: &Row) -> Result<Refund, RefundError> {
-    refunds.recover_refund_at(row.provider, &row.request).await
+    match refunds.recover_refund_at(row.provider, &row.request).await {
+        Err(RefundError::OutcomeUnknown { .. }) => {
+            tokio::time::sleep(UNKNOWN_RETRY_DELAY).await;
+            refunds.recover_refund_at(row.provider, &row.request).await
+        }
+        other => other,
+    }
 }
+
+/// How long an unknown outcome waits before its one more recover.
+const UNKNOWN_RETRY_DELAY: Duration = Duration::from_millis(250);
 
 #[cfg(test)]
 mod tests {
