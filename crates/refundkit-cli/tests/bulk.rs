@@ -29,9 +29,9 @@ fn write_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// `rows` refunds of 1.00 USD over 10 payments per provider, alternating.
+/// `rows` refunds of 1.00 USD over 50 payments per provider, alternating.
 fn thousand_row_file(sim: &Simulator, rows: usize, tag: &str) -> PathBuf {
-    let payments: Vec<(&str, String)> = (0..10)
+    let payments: Vec<(&str, String)> = (0..50)
         .flat_map(|_| {
             [
                 (
@@ -120,7 +120,11 @@ async fn a_thousand_rows_through_a_fault_script_end_ok_or_unknown_and_a_rerun_ma
                 amount["value"].as_str().unwrap(),
                 amount["currency"].as_str().unwrap(),
             );
-            assert_eq!(money.unwrap(), Money::parse("1", "USD").unwrap(), "{result}");
+            assert_eq!(
+                money.unwrap(),
+                Money::parse("1", "USD").unwrap(),
+                "{result}"
+            );
         }
     }
     let code = output.status.code().unwrap();
