@@ -114,7 +114,7 @@ pub enum Outcome {
     /// The provider refused.
     Failed,
     /// Unknown whether the refund was made: run the file again.
-    OutcomeUnknown,
+    Unknown,
 }
 
 impl Outcome {
@@ -124,13 +124,13 @@ impl Outcome {
             Outcome::Valid => "valid",
             Outcome::Invalid => "invalid",
             Outcome::Failed => "failed",
-            Outcome::OutcomeUnknown => "outcome_unknown",
+            Outcome::Unknown => "outcome_unknown",
         }
     }
 
     fn of(error: &RefundError) -> Self {
         match error {
-            RefundError::OutcomeUnknown { .. } => Outcome::OutcomeUnknown,
+            RefundError::OutcomeUnknown { .. } => Outcome::Unknown,
             RefundError::Invalid(_) | RefundError::Unsupported { .. } => Outcome::Invalid,
             _ => Outcome::Failed,
         }
@@ -544,7 +544,7 @@ impl Tally {
             "ok {} failed {} unknown {} invalid {}",
             self.count(Outcome::Ok) + self.count(Outcome::Valid),
             self.count(Outcome::Failed),
-            self.count(Outcome::OutcomeUnknown),
+            self.count(Outcome::Unknown),
             self.count(Outcome::Invalid)
         )
     }
@@ -641,7 +641,7 @@ fn summary(tally: &Tally, elapsed: Duration, not_started: u64) -> String {
         Outcome::Ok,
         Outcome::Valid,
         Outcome::Failed,
-        Outcome::OutcomeUnknown,
+        Outcome::Unknown,
         Outcome::Invalid,
     ];
     for outcome in outcomes {
@@ -671,7 +671,7 @@ fn summary(tally: &Tally, elapsed: Duration, not_started: u64) -> String {
         0.0
     };
     text.push_str(&format!("elapsed {seconds:.1} s, {rate:.1} rows/s\n"));
-    if tally.count(Outcome::OutcomeUnknown) > 0 || not_started > 0 {
+    if tally.count(Outcome::Unknown) > 0 || not_started > 0 {
         text.push_str(
             "run the same file again to finish it: rows already refunded are not refunded twice\n",
         );
@@ -681,7 +681,7 @@ fn summary(tally: &Tally, elapsed: Duration, not_started: u64) -> String {
 
 /// The exit code of the worst outcome: 4 unknown, 3 failed, 2 invalid, 0.
 fn exit_code(tally: &Tally, interrupted: bool) -> u8 {
-    if tally.count(Outcome::OutcomeUnknown) > 0 {
+    if tally.count(Outcome::Unknown) > 0 {
         4
     } else if tally.count(Outcome::Failed) > 0 {
         3
@@ -1003,7 +1003,7 @@ mod tests {
         assert_eq!(exit_code(&tally, false), 2);
         tally.add(Outcome::Failed, None);
         assert_eq!(exit_code(&tally, false), 3);
-        tally.add(Outcome::OutcomeUnknown, None);
+        tally.add(Outcome::Unknown, None);
         assert_eq!(exit_code(&tally, false), 4);
     }
 }

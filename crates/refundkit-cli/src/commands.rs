@@ -20,7 +20,22 @@ pub struct Failure {
     /// The key of the create that failed, to retry with.
     pub idempotency_key: Option<IdempotencyKey>,
     /// What to do instead, appended to the message.
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
+}
+
+/// Advice appended to an error's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// `list --provider wooshpay`: what to use instead.
+    WooshPayList,
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hint::WooshPayList => f.write_str(WOOSHPAY_LIST_HINT),
+        }
+    }
 }
 
 impl From<RefundError> for Failure {
@@ -106,7 +121,7 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
                         operation: "list_refunds",
                     },
                     idempotency_key: None,
-                    hint: Some(WOOSHPAY_LIST_HINT.to_string()),
+                    hint: Some(Hint::WooshPayList),
                 });
             }
             let mut query = ListRefunds::default().page(page).page_size(page_size);
