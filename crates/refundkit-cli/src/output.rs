@@ -212,9 +212,9 @@ mod tests {
         table.row(vec!["b".into(), "1000.00".into()]);
         assert_eq!(
             table.render(),
-            "A           AMOUNT  Z\n\
-             long value    3.00  x\n\
-             b          1000.00\n"
+            "A            AMOUNT  Z\n\
+             long value     3.00  x\n\
+             b           1000.00\n"
         );
     }
 }
