@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "refundkit", version)]
 pub struct Cli {
-    /// Pretty-print the JSON output for humans.
+    /// Pretty-print the JSON output for humans (bulk's rows stay JSON lines).
     #[arg(long, global = true)]
     pub pretty: bool,
 

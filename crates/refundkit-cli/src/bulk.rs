@@ -697,7 +697,6 @@ fn exit_code(tally: &Tally, interrupted: bool) -> u8 {
 /// A row's line printed on stdout: JSON lines, or kept for the table.
 struct Results {
     format: OutputFormat,
-    pretty: bool,
     rows: Vec<(u64, Vec<String>)>,
 }
 
@@ -705,12 +704,7 @@ impl Results {
     fn emit(&mut self, value: &Value, refund: Option<&Refund>) {
         match self.format {
             OutputFormat::Json => {
-                let text = if self.pretty {
-                    serde_json::to_string_pretty(value)
-                } else {
-                    serde_json::to_string(value)
-                }
-                .unwrap_or_else(|_| "null".into());
+                let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{text}");
                 let _ = stdout.flush();
@@ -791,8 +785,8 @@ pub enum BulkEnd {
     Config(RefundError),
 }
 
-/// Runs `refundkit bulk`.
-pub async fn run(args: BulkArgs, format: OutputFormat, pretty: bool) -> BulkEnd {
+/// Runs `refundkit bulk`. Rows print as JSON lines whatever `--pretty` says.
+pub async fn run(args: BulkArgs, format: OutputFormat) -> BulkEnd {
     let (rows, bad) = match load(&args) {
         Ok(loaded) => loaded,
         Err(error) => return BulkEnd::File(error),
@@ -811,7 +805,6 @@ pub async fn run(args: BulkArgs, format: OutputFormat, pretty: bool) -> BulkEnd 
     let mut progress = Progress::new(total);
     let mut results = Results {
         format,
-        pretty,
         rows: Vec::new(),
     };
     for row in &bad {

@@ -118,7 +118,7 @@ fn main() -> ExitCode {
     };
     let command = match cli.command {
         Command::Bulk(args) => {
-            return match runtime.block_on(bulk::run(args, cli.output, cli.pretty)) {
+            return match runtime.block_on(bulk::run(args, cli.output)) {
                 bulk::BulkEnd::Code(code) => ExitCode::from(code),
                 bulk::BulkEnd::File(bulk::FileError(error)) => {
                     let error = RefundError::Invalid(error);

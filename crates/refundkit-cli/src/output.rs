@@ -168,7 +168,10 @@ pub fn table(value: &Printed) -> String {
                 .unwrap_or_default();
             let items = page
                 .total_items
-                .map(|total| format!(", {total} refunds in all"))
+                .map(|total| {
+                    let plural = if total == 1 { "" } else { "s" };
+                    format!(", {total} refund{plural} in all")
+                })
                 .unwrap_or_default();
             text.push_str(&format!("page {}{pages}{items}\n", page.page));
             text

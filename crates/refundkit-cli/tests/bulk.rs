@@ -480,3 +480,74 @@ async fn list_at_wooshpay_says_what_to_use_instead() {
     assert!(message.contains("refundkit recover"), "{message}");
     assert!(message.contains("find_refund_by_key"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_finishes_the_refunds_in_flight_and_a_rerun_does_the_rest() {
+    let sim = Simulator::start().await.unwrap();
+    let env = env_for(&sim);
+    let file = thousand_row_file(&sim, 300, "sigint");
+    let path = file.display().to_string();
+    for provider in [sim.uqpay(), sim.wooshpay()] {
+        provider.inject_fault(
+            Route::CreateRefund,
+            Calls::Every,
+            Fault::SlowCommit(Duration::from_millis(20)),
+        );
+    }
+    let child = common::command(&env, &["bulk", "--file", &path, "--concurrency", "8"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while total_refunds(&sim) < 40 {
+        assert!(started.elapsed() < Duration::from_secs(60), "stalled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(err.contains("not_started"), "{err}");
+    let reported = lines(&output);
+    assert!(reported.iter().all(|r| r["outcome"] == "ok"), "{err}");
+    assert_eq!(
+        reported.len(),
+        total_refunds(&sim),
+        "every refund in flight was finished and reported"
+    );
+    assert!(reported.len() < 300);
+
+    sim.uqpay().clear_faults();
+    sim.wooshpay().clear_faults();
+    let output = refundkit(&env, &["bulk", "--file", &path, "--concurrency", "32"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(total_refunds(&sim), 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_the_providers_idempotency_window_refunds_nothing_twice() {
+    let sim = Simulator::start().await.unwrap();
+    let env = env_for(&sim);
+    let file = thousand_row_file(&sim, 20, "window");
+    let path = file.display().to_string();
+    let output = refundkit(&env, &["bulk", "--file", &path]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(total_refunds(&sim), 20);
+    // The providers forget the keys: a plain create would refund again.
+    sim.uqpay().set_idempotency_window(Duration::from_millis(1));
+    sim.wooshpay()
+        .set_idempotency_window(Duration::from_millis(1));
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let output = refundkit(&env, &["bulk", "--file", &path]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(lines(&output).iter().all(|r| r["outcome"] == "ok"));
+    assert_eq!(total_refunds(&sim), 20, "found by key, not made again");
+}
