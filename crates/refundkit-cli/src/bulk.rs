@@ -180,7 +180,12 @@ fn read_csv(path: &Path) -> Result<Vec<Result<RawRow, BadRow>>, FileError> {
         .headers()
         .map_err(|e| file_error(format!("line 1: cannot read the CSV header: {e}")))?
         .iter()
-        .map(|name| name.trim().to_ascii_lowercase())
+        // A spreadsheet's UTF-8 byte-order mark is not part of the first name.
+        .map(|name| {
+            name.trim_start_matches('\u{feff}')
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect();
     let missing: Vec<&str> = COLUMNS
         .iter()
@@ -985,6 +990,43 @@ mod tests {
             let error = validate(&row, "ns").unwrap_err();
             assert_eq!(error.field(), field, "{name}={value}");
         }
+    }
+
+    #[test]
+    fn reason_other_takes_the_description_column() {
+        let mut row = raw(
+            2,
+            &[
+                ("provider", "uqpay"),
+                ("payment", "PI1"),
+                ("reason", "other"),
+                ("reference", "order-1"),
+            ],
+        );
+        assert_eq!(validate(&row, "ns").unwrap_err().field(), "reason");
+        row.fields
+            .insert("description".into(), "goodwill gesture".into());
+        let row = validate(&row, "ns").unwrap();
+        assert_eq!(
+            row.request.reason(),
+            &RefundReason::Other("goodwill gesture".into())
+        );
+    }
+
+    #[test]
+    fn a_csv_header_with_a_byte_order_mark_is_read() {
+        let dir = std::env::temp_dir().join(format!("refundkit-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("refunds.csv");
+        std::fs::write(
+            &path,
+            "\u{feff}provider,payment,amount,currency,reason,reference\nuqpay,PI1,1,USD,duplicate,r-1\n",
+        )
+        .unwrap();
+        let rows = read_csv(&path).unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = rows.into_iter().next().unwrap().unwrap();
+        assert_eq!((row.line, row.get("provider")), (2, "uqpay"));
     }
 
     #[test]
