@@ -16,7 +16,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use refundkit::{
     IdempotencyKey, Money, ProviderKind, Refund, RefundAmount, RefundError, RefundReason,
-    RefundRequest, Refunds, ValidationError,
+    RefundRequest, RefundStatus, Refunds, ValidationError,
 };
 use serde_json::{json, Value};
 
@@ -514,6 +514,25 @@ fn refund_error(line: u64, error: &RefundError) -> Value {
     })
 }
 
+/// The error of a row whose refund exists but failed or was canceled: its
+/// key is spent, so a new attempt needs a new reference.
+fn not_in_effect(line: u64, refund: &Refund) -> Value {
+    let why = refund
+        .failure
+        .as_ref()
+        .map(|failure| format!(" ({})", failure.as_str()))
+        .unwrap_or_default();
+    json!({
+        "kind": "refund_failed",
+        "message": format!(
+            "line {line}: refund {} is {}{why}; its key is used: refund again with a new reference",
+            refund.refund_ref(),
+            refund.status
+        ),
+        "retryable": false,
+    })
+}
+
 /// Counts of what became of the rows, and what was refunded per currency.
 #[derive(Debug, Default)]
 struct Tally {
@@ -879,6 +898,25 @@ pub async fn run(args: BulkArgs, format: OutputFormat) -> BulkEnd {
         sent += 1;
         let key = row.request.idempotency_key();
         let (outcome, value, refund) = match result {
+            // Made (or found) but not in effect: the money did not go back.
+            Ok(refund)
+                if matches!(refund.status, RefundStatus::Failed | RefundStatus::Canceled) =>
+            {
+                let mut value = result_line(
+                    row.line,
+                    Some(&row.reference),
+                    Some(key),
+                    Outcome::Failed,
+                    Ok(Some(&refund)),
+                );
+                if let Value::Object(members) = &mut value {
+                    members.insert("error".into(), not_in_effect(row.line, &refund));
+                }
+                results.emit(&value, Some(&refund));
+                tally.add(Outcome::Failed, None);
+                progress.update(&tally);
+                continue;
+            }
             Ok(refund) => {
                 let value = result_line(
                     row.line,

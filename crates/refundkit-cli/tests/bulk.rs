@@ -551,3 +551,45 @@ async fn a_rerun_after_the_providers_idempotency_window_refunds_nothing_twice() 
     assert!(lines(&output).iter().all(|r| r["outcome"] == "ok"));
     assert_eq!(total_refunds(&sim), 20, "found by key, not made again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_that_failed_at_the_provider_is_a_failed_row_with_the_refund() {
+    let sim = Simulator::start().await.unwrap();
+    let env = env_for(&sim);
+    let good = sim
+        .uqpay()
+        .seed_captured(Money::parse("10.00", "USD").unwrap());
+    let failing = sim
+        .uqpay()
+        .seed_captured(Money::parse("10.00", "USD").unwrap());
+    sim.uqpay().fail_refunds(&failing, true);
+    let file = write_file(
+        "refunds.csv",
+        &format!(
+            "{HEADER}\nuqpay,{good},1,USD,duplicate,f-1\nuqpay,{failing},1,USD,duplicate,f-2\n"
+        ),
+    );
+    let path = file.display().to_string();
+    for _ in 0..2 {
+        let output = refundkit(&env, &["bulk", "--file", &path]).await;
+        assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+        let results = lines(&output);
+        let failed = results.iter().find(|r| r["line"] == 3).unwrap();
+        assert_eq!(failed["outcome"], "failed", "{failed}");
+        assert_eq!(failed["refund"]["status"], "failed", "{failed}");
+        assert_eq!(failed["error"]["kind"], "refund_failed", "{failed}");
+        assert!(
+            failed["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("new reference"),
+            "{failed}"
+        );
+        assert!(
+            stderr(&output).contains("refunded 1.00 USD"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(sim.uqpay().refund_count(), 2, "the re-run made none");
+}
