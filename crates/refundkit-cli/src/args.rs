@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// through UQPAY_TOKEN_STORE, `file` unless set (a new UQPay token
 /// invalidates the previous one, so a command must not mint its own while a
 /// backend runs). Success
-/// prints one JSON line on stdout; failure prints one JSON line on stderr and
+/// prints one JSON line on stdout (`--output table` for aligned columns;
+/// `bulk` one line per row); failure prints one JSON line on stderr and
 /// exits 2 (invalid input), 3 (provider error), 4 (outcome unknown: retry with
 /// the printed idempotency key), 5 (configuration) or 1 (anything else).
 #[derive(Debug, Parser)]
