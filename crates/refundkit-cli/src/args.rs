@@ -12,15 +12,21 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// through UQPAY_TOKEN_STORE, `file` unless set (a new UQPay token
 /// invalidates the previous one, so a command must not mint its own while a
 /// backend runs). Success
-/// prints one JSON line on stdout; failure prints one JSON line on stderr and
+/// prints one JSON line on stdout (`--output table` for aligned columns;
+/// `bulk` one line per row); failure prints one JSON line on stderr and
 /// exits 2 (invalid input), 3 (provider error), 4 (outcome unknown: retry with
 /// the printed idempotency key), 5 (configuration) or 1 (anything else).
 #[derive(Debug, Parser)]
 #[command(name = "refundkit", version)]
 pub struct Cli {
-    /// Pretty-print the JSON output for humans.
+    /// Pretty-print the JSON output for humans (bulk's rows stay JSON lines).
     #[arg(long, global = true)]
     pub pretty: bool,
+
+    /// How results print on stdout: json (default, for scripts) or table
+    /// (aligned columns, amounts with the currency's digits, for humans).
+    #[arg(long, global = true, value_enum, default_value_t = crate::output::OutputFormat::Json)]
+    pub output: crate::output::OutputFormat,
 
     #[command(subcommand)]
     pub command: Command,
@@ -62,6 +68,13 @@ pub enum Command {
     /// key. Same arguments as `create`; give the same --reference (or
     /// --idempotency-key) as the create it resolves.
     Recover(CreateArgs),
+    /// Refund every row of a file (CSV or JSON lines: provider, payment,
+    /// amount, currency, reason, reference), keys derived from each row's
+    /// reference: running the same file again refunds nothing twice and
+    /// finishes what was left. One JSON line per row on stdout, progress and
+    /// a summary on stderr; exits with the worst outcome (4 unknown, 3
+    /// failed, 2 invalid rows, 0 all done).
+    Bulk(crate::bulk::BulkArgs),
     /// Read a refund by its ref (provider:id).
     Get {
         /// The refund ref, e.g. uqpay:RF2043629695899013120.

@@ -19,6 +19,23 @@ pub struct Failure {
     pub error: RefundError,
     /// The key of the create that failed, to retry with.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// What to do instead, appended to the message.
+    pub hint: Option<Hint>,
+}
+
+/// Advice appended to an error's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// `list --provider wooshpay`: what to use instead.
+    WooshPayList,
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hint::WooshPayList => f.write_str(WOOSHPAY_LIST_HINT),
+        }
+    }
 }
 
 impl From<RefundError> for Failure {
@@ -26,6 +43,7 @@ impl From<RefundError> for Failure {
         Self {
             error,
             idempotency_key: None,
+            hint: None,
         }
     }
 }
@@ -74,6 +92,10 @@ pub struct Created {
     pub namespace: Option<String>,
 }
 
+/// What `list --provider wooshpay` says instead of a page: WooshPay's API
+/// has no documented refund list.
+pub const WOOSHPAY_LIST_HINT: &str = "WooshPay has no documented refund list: read a refund with `refundkit get wooshpay:re_...`, resolve one made with a known reference or key with `refundkit recover --provider wooshpay --payment PI --reference REF ...` (or the library's `Refunds::find_refund_by_key`)";
+
 /// Runs `command` and returns what to print.
 pub async fn run(command: Command) -> Result<Printed, Failure> {
     match command {
@@ -92,6 +114,16 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
             page,
             page_size,
         } => {
+            if provider == ProviderArg::Wooshpay {
+                return Err(Failure {
+                    error: RefundError::Unsupported {
+                        provider: ProviderKind::WooshPay,
+                        operation: "list_refunds",
+                    },
+                    idempotency_key: None,
+                    hint: Some(Hint::WooshPayList),
+                });
+            }
             let mut query = ListRefunds::default().page(page).page_size(page_size);
             query.payment_id = payment;
             let page = crate::environment::refunds()?
@@ -106,10 +138,9 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
             headers,
             now,
         } => verify_webhook(provider.into(), &body, &headers, now.as_deref()),
-        Command::Completions { .. } => Err(RefundError::Config(
-            "completions are printed by main before any command runs".into(),
-        )
-        .into()),
+        Command::Bulk(_) | Command::Completions { .. } => {
+            Err(RefundError::Config("bulk and completions are run by main".into()).into())
+        }
     }
 }
 
@@ -133,6 +164,7 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
     let with_key = |error: RefundError| Failure {
         error,
         idempotency_key: Some(key),
+        hint: None,
     };
     let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
     let refunds = crate::environment::refunds().map_err(with_key)?;

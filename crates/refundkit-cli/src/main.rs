@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bulk;
 mod commands;
 mod environment;
+mod output;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -57,7 +59,11 @@ fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -
     .to_string()
 }
 
-fn print(value: &commands::Printed, pretty: bool) {
+fn print(value: &commands::Printed, pretty: bool, format: output::OutputFormat) {
+    if format == output::OutputFormat::Table {
+        print!("{}", output::table(value));
+        return;
+    }
     let text = if pretty {
         serde_json::to_string_pretty(value)
     } else {
@@ -110,14 +116,38 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli.command)) {
+    let command = match cli.command {
+        Command::Bulk(args) => {
+            return match runtime.block_on(bulk::run(args, cli.output)) {
+                bulk::BulkEnd::Code(code) => ExitCode::from(code),
+                bulk::BulkEnd::File(bulk::FileError(error)) => {
+                    let error = RefundError::Invalid(error);
+                    eprintln!(
+                        "{}",
+                        error_line(error.code(), &error.to_string(), false, None)
+                    );
+                    ExitCode::from(2)
+                }
+                bulk::BulkEnd::Config(error) => {
+                    eprintln!(
+                        "{}",
+                        error_line(error.code(), &error.to_string(), false, None)
+                    );
+                    ExitCode::from(exit_code(&error))
+                }
+            };
+        }
+        command => command,
+    };
+    match runtime.block_on(commands::run(command)) {
         Ok(value) => {
-            print(&value, cli.pretty);
+            print(&value, cli.pretty, cli.output);
             ExitCode::SUCCESS
         }
         Err(Failure {
             error,
             idempotency_key,
+            hint,
         }) => {
             let key = error.idempotency_key().copied().or(idempotency_key);
             // An unknown outcome is safe to retry with the printed key.
@@ -127,7 +157,10 @@ fn main() -> ExitCode {
                 "{}",
                 error_line(
                     error.code(),
-                    &error.to_string(),
+                    &match hint {
+                        Some(hint) => format!("{error}; {hint}"),
+                        None => error.to_string(),
+                    },
                     retryable,
                     key.map(|k| k.to_string())
                 )

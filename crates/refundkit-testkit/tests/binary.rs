@@ -163,3 +163,163 @@ async fn binary_answers_a_superseded_token_with_the_chosen_wording() {
     let body: serde_json::Value = serde_json::from_slice(&stale.bytes().await.unwrap()).unwrap();
     assert_eq!(body["message"], "token has expired");
 }
+
+/// Lines of the binary's stdout up to and including the `export` line.
+fn lines_until_export(stdout: std::process::ChildStdout) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("export ");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn binary_applies_a_fault_script_from_the_command_line_and_prints_an_export_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args(["--payment", "uqpay:PI8:USD:10.00"])
+        .args(["--fault", "uqpay:get_payment:2:server_error:503"])
+        .args(["--fault", "get_refund:every:html"])
+        .args(["--settle", "pending:2reads:failed"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let lines = lines_until_export(stdout);
+    assert_eq!(lines[4], "payment uqpay PI8 USD 10", "{lines:?}");
+    assert_eq!(
+        &lines[5..9],
+        [
+            "fault uqpay get_payment call 2: HTTP 503",
+            "fault uqpay get_refund every call: HTML page (HTTP 502)",
+            "fault wooshpay get_refund every call: HTML page (HTTP 502)",
+            "settle pending:2reads:failed",
+        ],
+        "{lines:?}"
+    );
+    let export = lines.last().unwrap();
+    let vars: std::collections::HashMap<&str, &str> = export
+        .strip_prefix("export ")
+        .unwrap()
+        .split(' ')
+        .map(|pair| pair.split_once('=').unwrap())
+        .collect();
+    assert_eq!(vars["UQPAY_CLIENT_ID"], "sim-client");
+    assert_eq!(vars["UQPAY_API_KEY"], "sim-api-key");
+    assert_eq!(vars["WOOSHPAY_SECRET_KEY"], "sk_test_simulator");
+    assert!(vars["WOOSHPAY_BASE_URL"].starts_with("http://127.0.0.1:"));
+    let uqpay_url = vars["UQPAY_BASE_URL"].to_string();
+    assert_eq!(lines[0], format!("uqpay {uqpay_url}"));
+
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = serde_json::from_slice(
+        &http
+            .post(format!("{uqpay_url}/v1/connect/token"))
+            .header("x-client-id", "sim-client")
+            .header("x-api-key", "sim-api-key")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let token = token["auth_token"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let answer = http
+            .get(format!("{uqpay_url}/v2/payment_intents/PI8"))
+            .header("x-auth-token", format!("Bearer {token}"))
+            .header("x-client-id", "sim-client")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [200, 503, 200],
+        "the second call fails, as scripted"
+    );
+}
+
+#[test]
+fn binary_does_not_repeat_a_credential_given_on_the_command_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args(["--uqpay-api-key", "very-secret-key"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let lines = lines_until_export(stdout);
+    let all = lines.join("\n");
+    assert!(!all.contains("very-secret-key"), "{all}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("UQPAY_API_KEY=\"<the --uqpay-api-key you gave>\""),
+        "{all}"
+    );
+}
+
+#[test]
+fn binary_refuses_malformed_fault_and_settle_flags_naming_them() {
+    for (flag, value, says) in [
+        ("--fault", "create_refund:0:html", "call number"),
+        ("--fault", "refunds:1:html", "unknown route"),
+        ("--fault", "create_refund:1:explode", "unknown fault"),
+        ("--fault", "create_refund:1:server_error:404", "5xx"),
+        ("--fault", "create_refund:1:slow_commit", "milliseconds"),
+        ("--settle", "pending:soon", "WAIT"),
+        (
+            "--settle",
+            "pending:5s:reversed",
+            "reversed is not simulated",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains(says),
+            "{flag} {value}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn binary_help_lists_every_flag_it_takes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--uqpay-port",
+        "--wooshpay-port",
+        "--uqpay-client-id",
+        "--uqpay-api-key",
+        "--wooshpay-secret-key",
+        "--uqpay-superseded-answer",
+        "--payment",
+        "--idempotency-window-ms",
+        "--fault",
+        "--settle",
+    ] {
+        assert!(help.contains(flag), "{flag} in --help: {help}");
+    }
+    assert!(help.contains("export"), "{help}");
+}

@@ -1,7 +1,9 @@
 //! `refundkit-sim`: the UQPay and WooshPay simulators as a process, for
 //! tests in any language. Prints one line per provider once listening, then
 //! the credentials in effect (secrets masked), the seeded payments and, when
-//! `--idempotency-window-ms` is given, the window; runs until Ctrl-C.
+//! `--idempotency-window-ms` is given, the window; then one line per
+//! `--fault`, the `--settle` mode when given, and a line of `export ...` to
+//! paste into a shell; runs until Ctrl-C.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,9 +11,229 @@ use std::time::Duration;
 use clap::Parser;
 use refundkit_core::{Money, ProviderKind};
 use refundkit_testkit::{
-    mask_secret, PaymentSeed, ProviderSim, Simulator, SupersededAnswer, DEFAULT_UQPAY_API_KEY,
-    DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY,
+    mask_secret, Calls, Fault, PaymentSeed, ProviderSim, Route, SettleMode, Simulator,
+    SupersededAnswer, DEFAULT_UQPAY_API_KEY, DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY,
 };
+
+/// A scripted fault: `[PROVIDER:]ROUTE:CALL:FAULT[:ARG]`.
+#[derive(Debug, Clone)]
+struct FaultArg {
+    /// `None`: both providers.
+    provider: Option<ProviderKind>,
+    route: Route,
+    calls: Calls,
+    fault: Fault,
+}
+
+const FAULT_FORMAT: &str = "expected [PROVIDER:]ROUTE:CALL:FAULT[:ARG], e.g. create_refund:2:server_error:503 or wooshpay:create_refund:every:slow_commit:200";
+
+fn parse_route(text: &str) -> Result<Route, String> {
+    Ok(match text {
+        "token" => Route::Token,
+        "get_payment" => Route::GetPayment,
+        "create_refund" => Route::CreateRefund,
+        "get_refund" => Route::GetRefund,
+        "list_refunds" => Route::ListRefunds,
+        other => {
+            return Err(format!(
+                "unknown route {other:?}: token, get_payment, create_refund, get_refund or list_refunds"
+            ))
+        }
+    })
+}
+
+fn parse_calls(text: &str) -> Result<Calls, String> {
+    if text == "every" {
+        return Ok(Calls::Every);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Calls::Nth(n)),
+        _ => Err(format!(
+            "call {text:?} is not a call number from 1 or `every`"
+        )),
+    }
+}
+
+fn parse_fault_kind(name: &str, arg: Option<&str>) -> Result<Fault, String> {
+    let number = |default: u64| -> Result<u64, String> {
+        match arg {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u64>()
+                .map_err(|_| format!("{name}: {text:?} is not a whole number")),
+        }
+    };
+    let status = |default: u16| -> Result<u16, String> {
+        let value = number(u64::from(default))?;
+        u16::try_from(value)
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| format!("{name}: {value} is not an HTTP status"))
+    };
+    let needs_ms = || -> Result<Duration, String> {
+        match arg {
+            None => Err(format!(
+                "{name} needs a delay in milliseconds, e.g. {name}:200"
+            )),
+            Some(_) => Ok(Duration::from_millis(number(0)?)),
+        }
+    };
+    let fault = match name {
+        "server_error" => {
+            let status = status(503)?;
+            if status < 500 {
+                return Err(format!("server_error: {status} is not a 5xx status"));
+            }
+            Fault::ServerError(status)
+        }
+        "rate_limited" => Fault::RateLimited {
+            retry_after_secs: number(1)?,
+        },
+        "malformed_json" => Fault::MalformedJson {
+            status: status(200)?,
+        },
+        "html" => Fault::Html {
+            status: status(502)?,
+        },
+        "empty_body" => Fault::EmptyBody {
+            status: status(200)?,
+        },
+        "delay_response" => Fault::DelayResponse(needs_ms()?),
+        "slow_commit" => Fault::SlowCommit(needs_ms()?),
+        "commit_then_drop" | "drop_unprocessed" if arg.is_some() => {
+            return Err(format!("{name} takes no argument"))
+        }
+        "commit_then_drop" => Fault::CommitThenDrop,
+        "drop_unprocessed" => Fault::DropUnprocessed,
+        other => {
+            return Err(format!(
+                "unknown fault {other:?}: server_error[:STATUS], rate_limited[:SECS], malformed_json[:STATUS], html[:STATUS], empty_body[:STATUS], delay_response:MS, slow_commit:MS, commit_then_drop, drop_unprocessed"
+            ))
+        }
+    };
+    Ok(fault)
+}
+
+fn parse_fault(text: &str) -> Result<FaultArg, String> {
+    let mut parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    let provider = match parts.first().map(|p| p.to_ascii_lowercase()) {
+        Some(p) if p == "uqpay" => Some(ProviderKind::UqPay),
+        Some(p) if p == "wooshpay" => Some(ProviderKind::WooshPay),
+        _ => None,
+    };
+    if provider.is_some() {
+        parts.remove(0);
+    }
+    let (route, calls, fault, arg) = match parts.as_slice() {
+        [route, calls, fault] => (*route, *calls, *fault, None),
+        [route, calls, fault, arg] => (*route, *calls, *fault, Some(*arg)),
+        _ => return Err(FAULT_FORMAT.into()),
+    };
+    Ok(FaultArg {
+        provider,
+        route: parse_route(route)?,
+        calls: parse_calls(calls)?,
+        fault: parse_fault_kind(fault, arg)?,
+    })
+}
+
+/// How refunds settle: `instant`, or `pending:WAIT[:succeeded|failed]`.
+#[derive(Debug, Clone)]
+struct SettleArg {
+    mode: SettleMode,
+    /// Refunds of the `--payment` payments settle as failed.
+    failed: bool,
+    text: String,
+}
+
+const SETTLE_FORMAT: &str =
+    "expected instant or pending:WAIT[:succeeded|failed], WAIT as 5s, 500ms or 3reads";
+
+fn parse_settle(text: &str) -> Result<SettleArg, String> {
+    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    let (mode, outcome) = match parts.as_slice() {
+        ["instant"] => (SettleMode::Instant, None),
+        ["instant", outcome] => (SettleMode::Instant, Some(*outcome)),
+        ["pending", wait] => (parse_wait(wait)?, None),
+        ["pending", wait, outcome] => (parse_wait(wait)?, Some(*outcome)),
+        _ => return Err(SETTLE_FORMAT.into()),
+    };
+    let failed =
+        match outcome {
+            None | Some("succeeded") => false,
+            Some("failed") => true,
+            Some("reversed") => return Err(
+                "the simulators settle refunds as succeeded or failed; reversed is not simulated"
+                    .into(),
+            ),
+            Some(other) => return Err(format!("{other:?} is not succeeded or failed")),
+        };
+    Ok(SettleArg {
+        mode,
+        failed,
+        text: text.to_string(),
+    })
+}
+
+fn parse_wait(text: &str) -> Result<SettleMode, String> {
+    let number = |digits: &str| {
+        digits
+            .parse::<u64>()
+            .map_err(|_| format!("{text:?}: {SETTLE_FORMAT}"))
+    };
+    if let Some(reads) = text.strip_suffix("reads") {
+        let reads =
+            u32::try_from(number(reads)?).map_err(|_| format!("{text:?}: too many reads"))?;
+        return Ok(SettleMode::AfterReads(reads));
+    }
+    if let Some(ms) = text.strip_suffix("ms") {
+        return Ok(SettleMode::AfterDelay(Duration::from_millis(number(ms)?)));
+    }
+    if let Some(seconds) = text.strip_suffix('s') {
+        return Ok(SettleMode::AfterDelay(Duration::from_secs(number(
+            seconds,
+        )?)));
+    }
+    Err(format!("{text:?}: {SETTLE_FORMAT}"))
+}
+
+/// A shell word: the text in single quotes unless it is plain.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The `export` line for `sim`: its own test credentials in full; a
+/// credential given on the command line is not repeated (a placeholder
+/// names the flag instead).
+fn export_line(sim: &Simulator) -> String {
+    let shown = |value: &str, default: &str, flag: &str| {
+        if value == default {
+            shell_word(value)
+        } else {
+            format!("\"<the {flag} you gave>\"")
+        }
+    };
+    format!(
+        "export UQPAY_CLIENT_ID={} UQPAY_API_KEY={} UQPAY_BASE_URL={} WOOSHPAY_SECRET_KEY={} WOOSHPAY_BASE_URL={}",
+        shell_word(sim.uqpay_client_id()),
+        shown(sim.uqpay_api_key(), DEFAULT_UQPAY_API_KEY, "--uqpay-api-key"),
+        shell_word(&sim.uqpay_base_url()),
+        shown(
+            sim.wooshpay_secret_key(),
+            DEFAULT_WOOSHPAY_SECRET_KEY,
+            "--wooshpay-secret-key"
+        ),
+        shell_word(&sim.wooshpay_base_url()),
+    )
+}
 
 /// A payment to seed: `PROVIDER:ID:CURRENCY:AMOUNT` (empty ID = generated).
 #[derive(Debug, Clone)]
@@ -53,6 +275,16 @@ enum SupersededArg {
 }
 
 /// Stateful UQPay and WooshPay simulators with fault injection.
+///
+/// Once listening, prints on stdout: `uqpay URL`, `wooshpay URL`, the
+/// credentials accepted (secrets masked), one `payment PROVIDER ID CURRENCY
+/// AMOUNT` line per --payment, `idempotency_window_ms MS` when that flag is
+/// given, one `fault PROVIDER ROUTE ...` line per scripted fault and
+/// provider, `settle MODE` when --settle is given, and last a line of
+/// `export UQPAY_CLIENT_ID=... UQPAY_API_KEY=... UQPAY_BASE_URL=...
+/// WOOSHPAY_SECRET_KEY=... WOOSHPAY_BASE_URL=...` to paste into a shell (the
+/// simulator's own test credentials in full; a key given with a flag is not
+/// repeated). Runs until Ctrl-C or SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "refundkit-sim", version)]
 struct Args {
@@ -83,6 +315,22 @@ struct Args {
     /// refund, as at a provider that has forgotten the key.
     #[arg(long, value_name = "MS")]
     idempotency_window_ms: Option<u64>,
+    /// Script a fault (repeat for more): [PROVIDER:]ROUTE:CALL:FAULT[:ARG].
+    /// PROVIDER uqpay or wooshpay (default both); ROUTE token, get_payment,
+    /// create_refund, get_refund, list_refunds; CALL the route's call number
+    /// from 1 (counting every request on it) or `every`; FAULT
+    /// server_error[:STATUS] (503), rate_limited[:SECS] (1),
+    /// malformed_json[:STATUS] (200), html[:STATUS] (502),
+    /// empty_body[:STATUS] (200), delay_response:MS, slow_commit:MS,
+    /// commit_then_drop, drop_unprocessed. E.g. create_refund:2:server_error:503.
+    #[arg(long = "fault", value_name = "[PROVIDER:]ROUTE:CALL:FAULT[:ARG]", value_parser = parse_fault)]
+    faults: Vec<FaultArg>,
+    /// How refunds settle at both providers: `instant` (default: final in
+    /// the create's answer) or pending:WAIT[:succeeded|failed] — pending
+    /// until WAIT has passed (5s, 500ms) or for WAIT reads (3reads), then
+    /// succeeded (default) or, for the --payment payments, failed.
+    #[arg(long, value_name = "instant|pending:WAIT[:succeeded|failed]", value_parser = parse_settle)]
+    settle: Option<SettleArg>,
 }
 
 async fn wait_for_stop() {
@@ -107,7 +355,7 @@ async fn wait_for_stop() {
     }
 }
 
-fn seed(sim: &Simulator, payment: &PaymentArg) -> (String, &'static str) {
+fn seed(sim: &Simulator, payment: &PaymentArg, failing: bool) -> (String, &'static str) {
     let (provider, name): (&ProviderSim, _) = match payment.provider {
         ProviderKind::UqPay => (sim.uqpay(), "uqpay"),
         _ => (sim.wooshpay(), "wooshpay"),
@@ -116,7 +364,21 @@ fn seed(sim: &Simulator, payment: &PaymentArg) -> (String, &'static str) {
     if let Some(id) = &payment.id {
         seed = seed.id(id.clone());
     }
+    if failing {
+        seed = seed.failing_refunds();
+    }
     (provider.seed_payment(seed), name)
+}
+
+/// A line on stdout. A reader that has gone (a test that read the first
+/// lines and closed the pipe) does not stop the simulators.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, $($arg)*);
+        let _ = stdout.flush();
+    }};
 }
 
 #[tokio::main]
@@ -134,6 +396,9 @@ async fn main() -> ExitCode {
     if let Some(ms) = args.idempotency_window_ms {
         builder = builder.idempotency_window(Duration::from_millis(ms));
     }
+    if let Some(settle) = &args.settle {
+        builder = builder.settle_mode(settle.mode);
+    }
     let started = builder.start().await;
     let sim = match started {
         Ok(sim) => sim,
@@ -142,20 +407,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("uqpay {}", sim.uqpay_base_url());
-    println!("wooshpay {}", sim.wooshpay_base_url());
-    println!(
+    say!("uqpay {}", sim.uqpay_base_url());
+    say!("wooshpay {}", sim.wooshpay_base_url());
+    say!(
         "credentials uqpay client_id={} api_key={}",
         sim.uqpay_client_id(),
         mask_secret(sim.uqpay_api_key())
     );
-    println!(
+    say!(
         "credentials wooshpay secret_key={}",
         mask_secret(sim.wooshpay_secret_key())
     );
     for payment in &args.payments {
-        let (id, provider) = seed(&sim, payment);
-        println!(
+        let failing = args.settle.as_ref().is_some_and(|s| s.failed);
+        let (id, provider) = seed(&sim, payment, failing);
+        say!(
             "payment {provider} {id} {} {}",
             payment.amount.currency(),
             payment.amount.to_major_string()
@@ -163,11 +429,34 @@ async fn main() -> ExitCode {
     }
     // Printed last (and only when set), after the lines scripts already read.
     if args.idempotency_window_ms.is_some() {
-        println!(
+        say!(
             "idempotency_window_ms {}",
             sim.uqpay().idempotency_window().as_millis()
         );
     }
+    for fault in &args.faults {
+        let targets: Vec<(&ProviderSim, &str)> = match fault.provider {
+            Some(ProviderKind::UqPay) => vec![(sim.uqpay(), "uqpay")],
+            Some(_) => vec![(sim.wooshpay(), "wooshpay")],
+            None => vec![(sim.uqpay(), "uqpay"), (sim.wooshpay(), "wooshpay")],
+        };
+        for (provider, name) in targets {
+            provider.inject_fault(fault.route, fault.calls, fault.fault);
+            let calls = match fault.calls {
+                Calls::Nth(n) => format!("call {n}"),
+                _ => "every call".to_string(),
+            };
+            say!(
+                "fault {name} {} {calls}: {}",
+                fault.route.as_str(),
+                fault.fault
+            );
+        }
+    }
+    if let Some(settle) = &args.settle {
+        say!("settle {}", settle.text);
+    }
+    say!("{}", export_line(&sim));
     wait_for_stop().await;
     ExitCode::SUCCESS
 }
@@ -187,5 +476,51 @@ mod tests {
         assert!(parse_payment("uqpay:x:USD:1.001").is_err());
         assert!(parse_payment("uqpay:x:USD").is_err());
         assert!(parse_payment("uqpay:x:USD:0").is_err());
+    }
+
+    #[test]
+    fn settle_and_fault_args_parse() {
+        let settle = parse_settle("pending:5s:failed").unwrap();
+        assert_eq!(settle.mode, SettleMode::AfterDelay(Duration::from_secs(5)));
+        assert!(settle.failed);
+        let settle = parse_settle("pending:250ms").unwrap();
+        assert_eq!(
+            settle.mode,
+            SettleMode::AfterDelay(Duration::from_millis(250))
+        );
+        assert!(!settle.failed);
+        assert_eq!(
+            parse_settle("pending:3reads:succeeded").unwrap().mode,
+            SettleMode::AfterReads(3)
+        );
+        assert_eq!(parse_settle("instant").unwrap().mode, SettleMode::Instant);
+        assert!(parse_settle("later").is_err());
+
+        let fault = parse_fault("create_refund:2:server_error:503").unwrap();
+        assert_eq!(fault.provider, None);
+        assert_eq!(fault.route, Route::CreateRefund);
+        assert_eq!(fault.calls, Calls::Nth(2));
+        assert_eq!(fault.fault, Fault::ServerError(503));
+        let fault = parse_fault("WooshPay:create_refund:every:slow_commit:200").unwrap();
+        assert_eq!(fault.provider, Some(ProviderKind::WooshPay));
+        assert_eq!(fault.calls, Calls::Every);
+        assert_eq!(fault.fault, Fault::SlowCommit(Duration::from_millis(200)));
+        assert_eq!(
+            parse_fault("token:1:rate_limited").unwrap().fault,
+            Fault::RateLimited {
+                retry_after_secs: 1
+            }
+        );
+        assert!(parse_fault("create_refund:1:commit_then_drop:5").is_err());
+        assert!(parse_fault("create_refund").is_err());
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(
+            shell_word("http://127.0.0.1:1/api"),
+            "http://127.0.0.1:1/api"
+        );
+        assert_eq!(shell_word("a b'c"), "'a b'\\''c'");
     }
 }
