@@ -166,7 +166,8 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
         idempotency_key: Some(key),
         hint: None,
     };
-    let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
+    // Refused before anything was sent: no key worth printing.
+    let request = build_request(&args, key)?;
     let refunds = crate::environment::refunds().map_err(with_key)?;
     let provider = args.provider.into();
     let refund = match mode {

@@ -24,7 +24,9 @@ use crate::commands::Failure;
 fn exit_code(error: &RefundError) -> u8 {
     match error {
         RefundError::Invalid(_) | RefundError::Unsupported { .. } | RefundError::Webhook(_) => 2,
-        RefundError::Provider(_) | RefundError::NothingLeftToRefund { .. } => 3,
+        RefundError::Provider(_)
+        | RefundError::NothingLeftToRefund { .. }
+        | RefundError::PaymentNotRefundable { .. } => 3,
         RefundError::OutcomeUnknown { .. } => 4,
         RefundError::Config(_) => 5,
         _ => 1,

@@ -273,7 +273,8 @@ async fn invalid_input_and_usage_exit_2() {
     .await;
     let (code, error) = failure(&output);
     assert_eq!((code, error["kind"].as_str()), (2, Some("invalid")));
-    assert!(error["idempotency_key"].is_string(), "{error}");
+    // Nothing was sent, so there is no key to retry with (issue 15).
+    assert!(error["idempotency_key"].is_null(), "{error}");
 
     let output = refundkit(&env, &create_args("uqpay", &payment, &["--full"])).await;
     let (code, error) = failure(&output);

@@ -268,6 +268,18 @@ pub enum RefundError {
         /// The payment.
         payment_id: String,
     },
+    /// The payment cannot be refunded in its current state, as refundkit read
+    /// it from the provider (an unsettled payment intent, say): decided by
+    /// refundkit before any create was sent.
+    #[error("{provider} payment {payment_id} cannot be refunded: {reason}")]
+    PaymentNotRefundable {
+        /// The provider holding the payment.
+        provider: ProviderKind,
+        /// The payment.
+        payment_id: String,
+        /// Why (the payment's state).
+        reason: String,
+    },
     /// `wait_for_final` gave up while the refund was still not final.
     #[error("refund {} is still {} after {waited:?}", refund.id, refund.status)]
     StillPending {
@@ -293,6 +305,7 @@ impl RefundError {
             | RefundError::Config(_)
             | RefundError::Webhook(_)
             | RefundError::NothingLeftToRefund { .. }
+            | RefundError::PaymentNotRefundable { .. }
             | RefundError::StillPending { .. } => false,
         }
     }
@@ -304,6 +317,7 @@ impl RefundError {
             RefundError::OutcomeUnknown { source, .. } => source.kind(),
             // Decided by refundkit from the payment's amounts.
             RefundError::NothingLeftToRefund { .. } => Some(ErrorKind::RefundExceedsAvailable),
+            RefundError::PaymentNotRefundable { .. } => Some(ErrorKind::PaymentNotRefundable),
             _ => None,
         }
     }
@@ -325,6 +339,7 @@ impl RefundError {
             RefundError::Webhook(_) => "webhook",
             RefundError::StillPending { .. } => "still_pending",
             RefundError::NothingLeftToRefund { .. } => "nothing_left_to_refund",
+            RefundError::PaymentNotRefundable { .. } => "payment_not_refundable",
         }
     }
 

@@ -76,8 +76,8 @@ pub use request::{
 };
 pub use secrets::{redact_url, Scrub, Secrets, REDACTED};
 pub use stamp::{
-    find_stamped, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE, REFERENCE_METADATA,
-    RESERVED_METADATA_PREFIX,
+    find_stamped, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE, PAYMENT_METADATA,
+    REFERENCE_METADATA, RESERVED_METADATA_PREFIX,
 };
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 

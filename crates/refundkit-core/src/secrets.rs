@@ -326,6 +326,12 @@ impl Scrub for RefundError {
             RefundError::Webhook(error) => error.scrub(secrets),
             RefundError::StillPending { refund, .. } => refund.scrub(secrets),
             RefundError::NothingLeftToRefund { payment_id, .. } => payment_id.scrub(secrets),
+            RefundError::PaymentNotRefundable {
+                payment_id, reason, ..
+            } => {
+                payment_id.scrub(secrets);
+                reason.scrub(secrets);
+            }
             RefundError::Timeout { .. } | RefundError::Unsupported { .. } => {}
         }
     }

@@ -25,6 +25,11 @@ pub const KEY_METADATA: &str = "refundkit_idempotency_key";
 /// The metadata key holding the merchant reference the key came from.
 pub const REFERENCE_METADATA: &str = "refundkit_reference";
 
+/// The metadata key holding the refunded payment, for providers whose refund
+/// object does not name it (UQPay): a refund read later still says which
+/// payment it belongs to.
+pub const PAYMENT_METADATA: &str = "refundkit_payment_id";
+
 /// Among raw refund objects as a provider lists them, the one stamped with
 /// `key` in its metadata, decoded with `decode`. Objects that are not
 /// stamped with `key` are skipped without being decoded, so one malformed

@@ -143,20 +143,16 @@ impl UqPayClient {
         let auth = Some(&self.inner.auth as &dyn Authenticator);
         self.inner
             .transport
-            .call(
-                &read,
-                auth,
-                |intent: WirePaymentIntent, response| match request.amount() {
+            .call(&read, auth, |intent: WirePaymentIntent, _| {
+                match request.amount() {
                     RefundAmount::Partial(money) => {
                         let currency = check_refund_currency(&intent, payment_id, money)?;
                         currencies.insert(on_behalf_of, payment_id, currency);
                         Ok(Some(*money))
                     }
-                    RefundAmount::Full => {
-                        remaining_refundable(&intent, payment_id, response.status)
-                    }
-                },
-            )
+                    RefundAmount::Full => remaining_refundable(&intent, payment_id),
+                }
+            })
             .await
     }
 

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use refundkit_core::{find_stamped, ErrorKind, IdempotencyKey, OffsetDateTime};
+use refundkit_core::{find_stamped, IdempotencyKey, OffsetDateTime, PAYMENT_METADATA};
 use refundkit_core::{
-    Currency, FailureReason, ListRefunds, Money, ProviderError, ProviderKind, Refund, RefundError,
-    RefundId, RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
+    Currency, FailureReason, ListRefunds, Money, ProviderKind, Refund, RefundError, RefundId,
+    RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
 use time::format_description::well_known::Rfc3339;
 
@@ -86,9 +86,11 @@ pub(crate) fn refund_from_wire(
     let (status, failure) = status_from_wire(&wire.refund_status);
     let mut refund = Refund::new(PROVIDER, id, amount, status);
     refund.failure = failure;
-    refund.payment_id = wire.payment_intent_id;
     refund.reason = wire.reason.as_deref().map(RefundReason::from_code);
     refund.metadata = metadata_from_wire(wire.metadata.unwrap_or_default());
+    refund.payment_id = wire
+        .payment_intent_id
+        .or_else(|| refund.metadata.get(PAYMENT_METADATA).cloned());
     refund.created_at = timestamp_from_wire("create_time", wire.create_time.as_deref())?;
     refund.updated_at = timestamp_from_wire("update_time", wire.update_time.as_deref())?;
     refund.raw = raw;
@@ -149,23 +151,21 @@ pub(crate) fn page_from_wire(
 /// What remains refundable on a payment intent: `captured_amount` minus the
 /// latest attempt's `refunded_amount` (absent = 0); `None` when nothing is
 /// left (the caller looks for a refund made with its key first). Refuses
-/// intents that are not `SUCCEEDED`. `status` is the HTTP status of the
-/// intent read, reported in that error.
+/// intents that are not `SUCCEEDED`.
 pub(crate) fn remaining_refundable(
     intent: &WirePaymentIntent,
     payment_id: &str,
-    status: u16,
 ) -> Result<Option<Money>, RefundError> {
     if intent.intent_status != "SUCCEEDED" {
-        let message = format!(
-            "payment intent {payment_id} is {}; UQPay refunds only SUCCEEDED payments",
-            intent.intent_status
-        );
-        return Err(
-            ProviderError::new(PROVIDER, ErrorKind::PaymentNotRefundable, status, message)
-                .with_code(intent.intent_status.clone())
-                .into(),
-        );
+        // Decided here from the intent, not answered by UQPay: no HTTP status.
+        return Err(RefundError::PaymentNotRefundable {
+            provider: PROVIDER,
+            payment_id: payment_id.to_string(),
+            reason: format!(
+                "its intent is {}; UQPay refunds only SUCCEEDED payments",
+                intent.intent_status
+            ),
+        });
     }
     let money = |field: &str, amount: &str| {
         Money::parse(amount, &intent.currency)
@@ -279,8 +279,8 @@ pub(crate) fn check_cached_currency(
     let requested = amount.currency();
     if requested != intent_currency {
         let message = format!(
-            "is in {requested}, but payment intent {payment_id} is in {intent_currency}; \
-             UQPay refunds in the payment's currency"
+            "{amount} is not in the payment's currency: payment intent {payment_id} is in \
+             {intent_currency}, and UQPay refunds in the payment's currency"
         );
         return Err(ValidationError::new("amount", message).into());
     }
@@ -350,7 +350,10 @@ impl<'a> PreparedCreate<'a> {
                 format!("is {length} characters; UQPay's reason allows at most {MAX_REASON_CHARS}"),
             ));
         }
-        let metadata = request.provider_metadata();
+        let mut metadata = request.provider_metadata();
+        // UQPay's refund object does not name its payment intent: stamped so
+        // that get_refund can say it.
+        metadata.insert(PAYMENT_METADATA.into(), request.payment_id().to_string());
         let metadata_bytes = serde_json::to_vec(&metadata)
             .map(|json| json.len())
             .unwrap_or(usize::MAX);

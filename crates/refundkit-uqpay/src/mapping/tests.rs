@@ -1,6 +1,6 @@
 use super::*;
 use crate::wire::WirePaymentAttempt;
-use refundkit_core::{IdempotencyKey, RefundAmount};
+use refundkit_core::{ErrorKind, IdempotencyKey, RefundAmount};
 use serde_json::json;
 
 const SEED_CREATE_REQUEST: &str =
@@ -145,29 +145,29 @@ fn intent(status: &str, captured: Option<&str>, refunded: Option<&str>) -> WireP
 
 #[test]
 fn remaining_is_captured_minus_refunded_exactly() {
-    let remaining = remaining_refundable(
-        &intent("SUCCEEDED", Some("10.005"), Some("3.001")),
-        "PI1",
-        200,
-    );
+    let remaining =
+        remaining_refundable(&intent("SUCCEEDED", Some("10.005"), Some("3.001")), "PI1");
     assert_eq!(remaining.unwrap(), Some(money("7.004", "KWD")));
-    let untouched = remaining_refundable(&intent("SUCCEEDED", Some("10.005"), None), "PI1", 200);
+    let untouched = remaining_refundable(&intent("SUCCEEDED", Some("10.005"), None), "PI1");
     assert_eq!(untouched.unwrap(), Some(money("10.005", "KWD")));
 }
 
 #[test]
 fn intent_that_has_not_succeeded_is_not_refundable() {
     let error =
-        remaining_refundable(&intent("REQUIRES_CAPTURE", Some("1"), None), "PI1", 200).unwrap_err();
+        remaining_refundable(&intent("REQUIRES_CAPTURE", Some("1"), None), "PI1").unwrap_err();
     assert_eq!(error.kind(), Some(ErrorKind::PaymentNotRefundable));
     assert!(error.to_string().contains("REQUIRES_CAPTURE"), "{error}");
+    // Decided by refundkit: no HTTP status borrowed from the intent read.
+    assert!(!matches!(error, RefundError::Provider(_)), "{error:?}");
+    assert!(!error.to_string().contains("HTTP"), "{error}");
 }
 
 #[test]
 fn fully_refunded_intent_says_nothing_is_left_and_how_to_reconcile() {
     for refunded in ["10", "12"] {
         let remaining =
-            remaining_refundable(&intent("SUCCEEDED", Some("10"), Some(refunded)), "PI1", 200);
+            remaining_refundable(&intent("SUCCEEDED", Some("10"), Some(refunded)), "PI1");
         assert_eq!(remaining.unwrap(), None);
         let error = nothing_left("PI1");
         assert_eq!(error.kind(), Some(ErrorKind::RefundExceedsAvailable));
@@ -185,7 +185,7 @@ fn fully_refunded_intent_says_nothing_is_left_and_how_to_reconcile() {
 
 #[test]
 fn intent_without_captured_amount_is_a_decode_error() {
-    let error = remaining_refundable(&intent("SUCCEEDED", None, None), "PI1", 200).unwrap_err();
+    let error = remaining_refundable(&intent("SUCCEEDED", None, None), "PI1").unwrap_err();
     assert!(matches!(error, RefundError::Decode { .. }));
 }
 
@@ -236,6 +236,7 @@ fn seed_create_request_is_produced_exactly() {
     let mut seed: serde_json::Value = serde_json::from_str(SEED_CREATE_REQUEST).unwrap();
     // The seed, plus the key stamp that lets the refund be found by its key.
     seed["metadata"]["refundkit_idempotency_key"] = json!(request.idempotency_key().to_string());
+    seed["metadata"]["refundkit_payment_id"] = json!("PI1234567890123456789");
     assert_eq!(body, seed);
     assert_eq!(prepared.on_behalf_of, None);
 }
@@ -257,8 +258,10 @@ fn amounts_are_sent_with_exactly_the_needed_digits() {
         .unwrap();
         assert_eq!(body["amount"], json!(sent));
         assert_eq!(body["reason"], json!("requested_by_customer"));
-        let stamp_only =
-            json!({"refundkit_idempotency_key": request.idempotency_key().to_string()});
+        let stamp_only = json!({
+            "refundkit_idempotency_key": request.idempotency_key().to_string(),
+            "refundkit_payment_id": "PI1234567890123456789"
+        });
         assert!(body["metadata"] == stamp_only && body.get("payment_attempt_id").is_none());
     }
 }
@@ -338,8 +341,8 @@ fn uqpay_limits_are_checked_before_sending() {
     }
     let at_limits = request(RefundAmount::Full)
         .description("d".repeat(100))
-        // 512 bytes of JSON with the 67-byte key stamp.
-        .metadata("k", "v".repeat(437))
+        // 512 bytes of JSON with the key and payment stamps.
+        .metadata("k", "v".repeat(390))
         .build()
         .unwrap();
     assert!(PreparedCreate::prepare(&at_limits, None).is_ok());

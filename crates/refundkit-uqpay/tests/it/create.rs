@@ -19,6 +19,7 @@ async fn seed_create_request_and_response_round_trip_byte_for_byte() {
     let mut seed_request: Value = serde_json::from_str(SEED_CREATE_REQUEST).unwrap();
     // The seed plus refundkit's key stamp, which finds the refund by its key later.
     seed_request["metadata"]["refundkit_idempotency_key"] = json!(key.to_string());
+    seed_request["metadata"]["refundkit_payment_id"] = json!("PI1234567890123456789");
     let create = server
         .mock_async(|when, then| {
             when.method("POST")
@@ -86,7 +87,10 @@ async fn jpy_and_kwd_partial_refunds_send_exact_major_unit_strings() {
                     "payment_intent_id": PAYMENT_ID,
                     "amount": amount,
                     "reason": "requested_by_customer",
-                    "metadata": {"refundkit_idempotency_key": request.idempotency_key().to_string()}
+                    "metadata": {
+                        "refundkit_idempotency_key": request.idempotency_key().to_string(),
+                        "refundkit_payment_id": PAYMENT_ID
+                    }
                 }));
                 then.status(200)
                     .json_body(refund_json("RF1", amount, currency, "INITIATED"));

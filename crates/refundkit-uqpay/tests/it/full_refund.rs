@@ -42,7 +42,10 @@ async fn full_refund_refunds_what_remains_on_the_intent() {
                     "payment_intent_id": "PI2043628825316691968",
                     "amount": "6.5",
                     "reason": "fraudulent",
-                    "metadata": {"refundkit_idempotency_key": request.idempotency_key().to_string()}
+                    "metadata": {
+                        "refundkit_idempotency_key": request.idempotency_key().to_string(),
+                        "refundkit_payment_id": PAYMENT_ID
+                    }
                 }));
             then.status(200)
                 .json_body(refund_json("RF2", "6.50", "USD", "INITIATED"));

@@ -207,6 +207,13 @@ async fn a_payments_currency_is_read_once_then_remembered_and_still_enforced() {
         panic!("expected a validation error, got {error:?}");
     };
     assert_eq!(invalid.field(), "amount");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid amount: 1 EUR is not in the payment's currency: payment intent {PAYMENT_ID} \
+             is in USD, and UQPay refunds in the payment's currency"
+        )
+    );
 }
 
 #[tokio::test]

@@ -188,3 +188,25 @@ async fn an_answer_about_another_refund_is_a_decode_error() {
 
     assert!(matches!(error, RefundError::Decode { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_refund_read_later_names_its_payment_from_the_stamp() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    let mut refund = refund_json("RF2043629695899013120", "10.01", "USD", "SUCCEEDED");
+    refund["metadata"] = json!({"refundkit_payment_id": PAYMENT_ID});
+    server
+        .mock_async(|when, then| {
+            when.method("GET")
+                .path(format!("{REFUNDS_PATH}/RF2043629695899013120"));
+            then.status(200).json_body(refund);
+        })
+        .await;
+
+    let read = client(&server)
+        .get_refund(&RefundId::new("RF2043629695899013120").unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(read.payment_id.as_deref(), Some(PAYMENT_ID));
+}
