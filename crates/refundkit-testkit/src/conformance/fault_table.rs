@@ -286,13 +286,16 @@ async fn start(
     backend
         .inject_fault(Route::CreateRefund, Calls::Next(case.calls), case.fault)
         .map_err(CheckError::NotApplicable)?;
+    let called_at = tokio::time::Instant::now();
     let first = provider.create_refund(&request).await;
     backend.clear_faults();
-    let refunds_after_call = backend.refund_count_for(&payment);
-    // Let a slow commit finish before re-sending, as a later retry would.
+    // A slow commit finishes on the provider's side whatever the client
+    // does: count once it has had its time (a loaded machine may end the
+    // call first, with outcome_unknown), as a later retry would see it.
     if let Fault::SlowCommit(delay) = case.fault {
-        tokio::time::sleep(delay.saturating_sub(Duration::from_millis(100))).await;
+        tokio::time::sleep_until(called_at + delay + Duration::from_millis(150)).await;
     }
+    let refunds_after_call = backend.refund_count_for(&payment);
     Ok(Started {
         index,
         case,
