@@ -105,7 +105,7 @@ impl Ledger {
             status: seed.status,
             merchant_order_id: seed.merchant_order_id,
             fail_refunds: seed.fail_refunds,
-            created_at: OffsetDateTime::now_utc(),
+            created_at: seed.created_at.unwrap_or_else(OffsetDateTime::now_utc),
         };
         self.payments.insert(id.clone(), record);
         id
@@ -212,6 +212,19 @@ impl Ledger {
             plan,
         });
         Ok(refund)
+    }
+
+    /// Moves a refund's creation (and last change) to `at`, as if it had been
+    /// made then; false when there is no such refund.
+    pub fn set_refund_created_at(&mut self, refund_id: &str, at: OffsetDateTime) -> bool {
+        self.refunds
+            .iter_mut()
+            .find(|r| r.refund.id == refund_id)
+            .map(|r| {
+                r.refund.created_at = at;
+                r.refund.updated_at = at;
+            })
+            .is_some()
     }
 
     /// Reads a refund by id, counting the read (it may settle the refund).

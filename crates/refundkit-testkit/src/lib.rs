@@ -5,7 +5,9 @@
 //!
 //! - [`Simulator`]: stateful HTTP simulators of UQPay and WooshPay on
 //!   loopback, with seeded payments, a refund ledger, idempotent replay,
-//!   configurable settlement ([`SettleMode`]), fault injection per route and
+//!   configurable settlement ([`SettleMode`]), an idempotency window after
+//!   which a key is forgotten ([`SimulatorBuilder::idempotency_window`]),
+//!   fault injection per route and
 //!   call number ([`Fault`], [`Route`], [`Calls`]) and a request journal with
 //!   secrets masked ([`JournalEntry`]). The `refundkit-sim` binary runs the
 //!   same simulators as a process.
@@ -63,6 +65,7 @@ mod sim;
 mod util;
 pub mod webhook;
 
+pub use idempotency::DEFAULT_IDEMPOTENCY_WINDOW;
 pub use memory::InMemoryProvider;
 pub use model::{PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund, SimRefundStatus};
 pub use sim::{

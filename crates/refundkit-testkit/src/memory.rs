@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use refundkit_core::{
-    Capabilities, ErrorKind, FailureReason, ListRefunds, Money, ProviderError, ProviderKind,
-    Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider, RefundReason,
-    RefundRequest, RefundStatus,
+    Capabilities, ErrorKind, FailureReason, IdempotencyKey, ListRefunds, Money, ProviderError,
+    ProviderKind, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
+    RefundReason, RefundRequest, RefundStatus, KEY_METADATA,
 };
 use serde_json::{json, Value};
 
@@ -28,7 +29,8 @@ const IDS: IdScheme = IdScheme {
 const CAPABILITIES: Capabilities = Capabilities::minimal()
     .with_list_refunds(true)
     .with_full_refunds(true)
-    .with_free_text_reason(true);
+    .with_free_text_reason(true)
+    .with_find_by_key(true);
 
 type Outcome = Result<Refund, ProviderError>;
 
@@ -45,8 +47,13 @@ struct Inner {
 /// `NotFound`, the same idempotency key replays the first result and a key
 /// reused for a different request is `IdempotencyConflict`, refunds settle
 /// per [`SettleMode`], payments can be set to fail their refunds. Requests
-/// are validated (`RefundRequest::validate`) before anything else. Clones
-/// share the same state.
+/// are validated (`RefundRequest::validate`) before anything else. Every
+/// refund keeps the metadata an adapter would send (the caller's plus
+/// refundkit's key stamp, `RefundRequest::provider_metadata`), so
+/// `find_refund_by_key` finds it by its key at any time, also after the
+/// idempotency window ([`InMemoryProvider::set_idempotency_window`], default
+/// 24 hours) has made the provider forget the key. Clones share the same
+/// state.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -120,6 +127,17 @@ impl InMemoryProvider {
         lock(&self.inner.ledger).set_settle_mode(mode);
     }
 
+    /// How long a key is remembered after its first use, from now on (keys
+    /// already stored included). After it, the same key makes a new refund.
+    pub fn set_idempotency_window(&self, window: Duration) {
+        lock(&self.inner.keys).set_window(window);
+    }
+
+    /// The idempotency window in effect (default 24 hours).
+    pub fn idempotency_window(&self) -> Duration {
+        lock(&self.inner.keys).window()
+    }
+
     /// Every refund, newest first.
     pub fn refunds(&self) -> Vec<SimRefund> {
         lock(&self.inner.ledger).refunds(|_, _| true)
@@ -161,10 +179,11 @@ impl InMemoryProvider {
             }
             RefundAmount::Partial(money) => Some(money.amount()),
         };
+        // What an adapter sends: the caller's pairs plus the key stamp.
         let metadata = request
-            .metadata()
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .provider_metadata()
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
             .collect();
         let created = ledger.create(NewRefund {
             payment_id: payment_id.to_string(),
@@ -318,6 +337,29 @@ impl RefundProvider for InMemoryProvider {
             Some(refund) => Ok(to_refund(&refund)?),
             None => Err(not_found("refund", id.as_str()).into()),
         }
+    }
+
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        let wanted = key.to_string();
+        let mut ledger = lock(&self.inner.ledger);
+        if ledger.currency_of(payment_id).is_none() {
+            return Err(not_found("payment", payment_id).into());
+        }
+        let found = ledger
+            .refunds(|r, _| r.payment_id == payment_id)
+            .into_iter()
+            .find(|r| {
+                r.metadata
+                    .get(KEY_METADATA)
+                    .and_then(Value::as_str)
+                    .is_some_and(|stamped| stamped.trim().eq_ignore_ascii_case(&wanted))
+            });
+        drop(ledger);
+        Ok(found.map(|refund| to_refund(&refund)).transpose()?)
     }
 
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {

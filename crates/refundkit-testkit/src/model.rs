@@ -85,6 +85,7 @@ pub struct PaymentSeed {
     pub(crate) status: PaymentStatus,
     pub(crate) merchant_order_id: Option<String>,
     pub(crate) fail_refunds: bool,
+    pub(crate) created_at: Option<OffsetDateTime>,
 }
 
 impl PaymentSeed {
@@ -96,7 +97,16 @@ impl PaymentSeed {
             status: PaymentStatus::Succeeded,
             merchant_order_id: None,
             fail_refunds: false,
+            created_at: None,
         }
+    }
+
+    /// When the payment was made (default: when it is seeded), e.g. months
+    /// ago, to recover refunds long after the fact (UQPay's `create_time`).
+    #[must_use]
+    pub fn created_at(mut self, at: OffsetDateTime) -> Self {
+        self.created_at = Some(at);
+        self
     }
 
     /// Uses this id instead of a generated one (an existing payment with the

@@ -94,3 +94,28 @@ fn binary_refuses_a_malformed_payment_flag() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("PROVIDER:ID:CURRENCY:AMOUNT"));
 }
+
+#[test]
+fn binary_takes_an_idempotency_window_and_refuses_a_malformed_one() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args(["--idempotency-window-ms", "1500"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Killed(child);
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .take(5)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(lines[4], "idempotency_window_ms 1500", "{lines:?}");
+    drop(child);
+    let output = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args(["--idempotency-window-ms", "soon"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--idempotency-window-ms"));
+}

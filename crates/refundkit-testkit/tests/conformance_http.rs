@@ -49,6 +49,7 @@ async fn fault_table_shows_one_refund_once_the_same_key_is_resent() {
             row.outcome.starts_with("ok") || row.outcome.starts_with("outcome_unknown"),
             "{row:?}"
         );
+        row.verify().unwrap();
     }
     let drop_row = rows
         .iter()

@@ -160,6 +160,30 @@ async fn commit_then_drop_gives_a_transport_error_and_one_refund() {
 }
 
 #[tokio::test]
+async fn drop_unprocessed_gives_a_transport_error_and_no_refund() {
+    let sim = Simulator::start().await.unwrap();
+    let payment = sim.wooshpay().seed_captured(money("10.00", "USD"));
+    sim.wooshpay()
+        .inject_fault(Route::CreateRefund, Calls::Next(1), Fault::DropUnprocessed);
+    assert!(!Fault::DropUnprocessed.commits());
+    let key = new_key();
+    let body = json!({"payment_intent": payment, "amount": 100});
+    let dropped = wooshpay_create(&sim, Some(&key), body.clone()).send().await;
+    let error = dropped.expect_err("no HTTP response at all");
+    assert!(!error.is_timeout() && !error.is_status(), "{error:?}");
+    assert_eq!(sim.wooshpay().refund_count(), 0);
+    assert_eq!(
+        sim.wooshpay().journal_len(),
+        1,
+        "the request was on the wire"
+    );
+    // The key was never reserved: the same request now makes the refund.
+    let created = send(wooshpay_create(&sim, Some(&key), body)).await;
+    assert_eq!(created.status, 200);
+    assert_eq!(sim.wooshpay().refund_count(), 1);
+}
+
+#[tokio::test]
 async fn slow_commit_gives_concurrent_retries_the_in_flight_answer() {
     let sim = Simulator::start().await.unwrap();
     let payment = sim.uqpay().seed_captured(money("10.00", "USD"));

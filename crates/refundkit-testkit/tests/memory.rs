@@ -2,10 +2,13 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::money;
 use refundkit_core::{
-    ErrorKind, IdempotencyKey, ListRefunds, ProviderKind, RefundAmount, RefundError, RefundId,
-    RefundProvider, RefundReason, RefundRequest, RefundStatus,
+    recover_refund, ErrorKind, IdempotencyKey, ListRefunds, ProviderKind, RefundAmount,
+    RefundError, RefundId, RefundProvider, RefundReason, RefundRequest, RefundStatus,
+    DEFAULT_KEY_NAMESPACE, KEY_METADATA, REFERENCE_METADATA,
 };
 use refundkit_testkit::conformance::{self, CheckOutcome, InMemorySubject};
 use refundkit_testkit::{InMemoryProvider, PaymentSeed, PaymentStatus, SettleMode};
@@ -38,9 +41,12 @@ async fn in_memory_provider_passes_the_conformance_suite() {
             "exactly_one_refund_after_rate_limit",
             "exactly_one_refund_after_commit_then_drop",
             "exactly_one_refund_after_lost_response",
+            "full_refund_exactly_once_after_every_fault",
+            "recover_after_the_window_finds_the_lost_refund",
+            "recover_after_the_window_makes_the_missing_refund",
         ]
     );
-    assert_eq!(report.checks.len(), 11);
+    assert_eq!(report.checks.len(), 16);
 }
 
 #[tokio::test]
@@ -196,4 +202,74 @@ async fn list_pages_through_the_refunds_of_a_payment() {
         .list_refunds(&ListRefunds::default().page_size(0))
         .await;
     assert!(matches!(invalid, Err(RefundError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn refunds_keep_the_key_stamp_and_are_found_by_their_key() {
+    let provider = InMemoryProvider::new();
+    assert!(provider.capabilities().find_by_key);
+    let payment = provider.seed_captured(money("10.00", "USD"));
+    let request = RefundRequest::builder(
+        payment.as_str(),
+        RefundAmount::Partial(money("3.00", "USD")),
+        RefundReason::Duplicate,
+    )
+    .reference(DEFAULT_KEY_NAMESPACE, "order-1/refund-1")
+    .metadata("order_id", "order-1")
+    .build()
+    .unwrap();
+    let refund = provider.create_refund(&request).await.unwrap();
+    assert_eq!(
+        refund.idempotency_key().as_ref(),
+        Some(request.idempotency_key())
+    );
+    assert_eq!(refund.merchant_reference(), Some("order-1/refund-1"));
+    assert_eq!(
+        refund.metadata.get("order_id").map(String::as_str),
+        Some("order-1")
+    );
+    let stored = &provider.refunds_for(&payment)[0];
+    assert_eq!(
+        stored.metadata[KEY_METADATA],
+        request.idempotency_key().to_string()
+    );
+    assert_eq!(stored.metadata[REFERENCE_METADATA], "order-1/refund-1");
+
+    let found = provider
+        .find_refund_by_key(&payment, request.idempotency_key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, refund.id);
+    let none = provider
+        .find_refund_by_key(&payment, &IdempotencyKey::new())
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    let unknown = provider
+        .find_refund_by_key("mem_pi_404", request.idempotency_key())
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), Some(ErrorKind::NotFound));
+}
+
+#[tokio::test]
+async fn after_the_window_the_same_key_makes_a_new_refund_and_recover_does_not() {
+    let provider = InMemoryProvider::new();
+    assert_eq!(
+        provider.idempotency_window(),
+        refundkit_testkit::DEFAULT_IDEMPOTENCY_WINDOW
+    );
+    provider.set_idempotency_window(Duration::ZERO);
+    assert_eq!(provider.idempotency_window(), Duration::ZERO);
+    let payment = provider.seed_captured(money("10.00", "USD"));
+    let request = partial(&payment, "4.00");
+    let first = provider.create_refund(&request).await.unwrap();
+    // A zero window forgets the key at once, without waiting.
+    let recovered = recover_refund(&provider, &request).await.unwrap();
+    assert_eq!(recovered.id, first.id);
+    assert_eq!(provider.refund_count_for(&payment), 1);
+    let second = provider.create_refund(&request).await.unwrap();
+    assert_ne!(second.id, first.id, "a forgotten key is a new request");
+    assert_eq!(provider.refund_count_for(&payment), 2);
 }

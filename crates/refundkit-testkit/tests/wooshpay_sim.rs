@@ -264,8 +264,126 @@ async fn failing_payment_settles_refunds_failed_with_unknown_reason() {
 
 #[tokio::test]
 async fn undocumented_endpoints_are_unrecognized() {
+    // The refund list (`GET /v1/refunds`) is an assumption built in (see
+    // below); anything else WooshPay does not document is unrecognized.
     let sim = Simulator::start().await.unwrap();
-    let list = send(wooshpay(&sim, Method::GET, "/v1/refunds")).await;
-    assert_eq!(list.status, 404);
-    assert_eq!(list.json["error"]["type"], "invalid_request_error");
+    for (method, path) in [
+        (Method::GET, "/v1/charges"),
+        (Method::POST, "/v1/refunds/re_1/cancel"),
+        (Method::DELETE, "/v1/refunds"),
+    ] {
+        let answer = send(wooshpay(&sim, method.clone(), path)).await;
+        assert_eq!(answer.status, 404, "{method} {path}");
+        assert_eq!(answer.json["error"]["type"], "invalid_request_error");
+    }
+}
+
+#[tokio::test]
+async fn list_refunds_pages_a_payment_newest_first_with_a_cursor() {
+    let sim = Simulator::start().await.unwrap();
+    let payment = sim.wooshpay().seed_captured(money("100.00", "USD"));
+    let other = sim.wooshpay().seed_captured(money("100.00", "USD"));
+    let mut ids = Vec::new();
+    for amount in 1..=5 {
+        let created = send(wooshpay_create(
+            &sim,
+            Some(&new_key()),
+            json!({"payment_intent": payment, "amount": amount * 100}),
+        ))
+        .await;
+        ids.push(created.json["id"].as_str().unwrap().to_string());
+    }
+    send(wooshpay_create(
+        &sim,
+        None,
+        json!({"payment_intent": other, "amount": 100}),
+    ))
+    .await;
+    ids.reverse(); // newest first
+    let list = |query: String| send(wooshpay(&sim, Method::GET, &format!("/v1/refunds?{query}")));
+    let page_ids = |page: &common::Answer| -> Vec<String> {
+        page.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let first = list(format!("payment_intent={payment}&limit=2")).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.json["object"], "list");
+    assert_eq!(first.json["url"], "/v1/refunds");
+    assert_eq!(first.json["has_more"], true);
+    assert_eq!(page_ids(&first), ids[..2]);
+    assert_eq!(first.json["data"][0]["object"], "refund");
+    assert_eq!(first.json["data"][0]["payment_intent"], payment.as_str());
+    let second = list(format!(
+        "payment_intent={payment}&limit=2&starting_after={}",
+        ids[1]
+    ))
+    .await;
+    assert_eq!(page_ids(&second), ids[2..4]);
+    assert_eq!(second.json["has_more"], true);
+    let last = list(format!(
+        "payment_intent={payment}&limit=2&starting_after={}",
+        ids[3]
+    ))
+    .await;
+    assert_eq!(page_ids(&last), ids[4..]);
+    assert_eq!(last.json["has_more"], false);
+    let back = list(format!(
+        "payment_intent={payment}&limit=2&ending_before={}",
+        ids[4]
+    ))
+    .await;
+    assert_eq!(page_ids(&back), ids[2..4]);
+    assert_eq!(back.json["has_more"], true);
+
+    // Default limit 10, everything of the payment and nothing of another.
+    let all = list(format!("payment_intent={payment}")).await;
+    assert_eq!(page_ids(&all), ids);
+    assert_eq!(all.json["has_more"], false);
+    let everything = list("limit=100".into()).await;
+    assert_eq!(everything.json["data"].as_array().unwrap().len(), 6);
+    // Listing is not a read: nothing settles or counts.
+    assert!(sim.wooshpay().refunds().iter().all(|r| r.reads == 0));
+}
+
+#[tokio::test]
+async fn list_refunds_refuses_bad_limits_cursors_and_payments() {
+    let sim = Simulator::start().await.unwrap();
+    let payment = sim.wooshpay().seed_captured(money("10.00", "USD"));
+    let list = |query: &str| send(wooshpay(&sim, Method::GET, &format!("/v1/refunds?{query}")));
+    for limit in ["0", "101", "ten"] {
+        let answer = list(&format!("payment_intent={payment}&limit={limit}")).await;
+        assert_eq!(answer.status, 400, "{limit}");
+        assert_eq!(answer.json["error"]["code"], "parameter_invalid_integer");
+        assert_eq!(answer.json["error"]["param"], "limit");
+    }
+    let cursor = list(&format!(
+        "payment_intent={payment}&starting_after=re_0000000000000000000"
+    ))
+    .await;
+    assert_eq!(cursor.status, 400);
+    assert_eq!(cursor.json["error"]["code"], "resource_missing");
+    assert_eq!(cursor.json["error"]["param"], "starting_after");
+    let unknown = list("payment_intent=pi_0000000000000000000").await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.json["error"]["code"], "resource_missing");
+    assert_eq!(unknown.json["error"]["param"], "payment_intent");
+    let both = list("starting_after=re_1&ending_before=re_2").await;
+    assert_eq!(both.status, 400);
+    let extra = list("charge=ch_1").await;
+    assert_eq!(extra.json["error"]["code"], "parameter_unknown");
+    let empty = list(&format!("payment_intent={payment}")).await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.json["data"], json!([]));
+    assert_eq!(empty.json["has_more"], false);
+    let unauthorized = send(common::client().get(format!(
+        "{}/v1/refunds?payment_intent={payment}",
+        sim.wooshpay_base_url()
+    )))
+    .await;
+    assert_eq!(unauthorized.status, 401);
 }

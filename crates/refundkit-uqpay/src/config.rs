@@ -81,7 +81,8 @@ impl UqPayConfig {
     }
 
     /// Reads `UQPAY_CLIENT_ID`, `UQPAY_API_KEY`, `UQPAY_ENVIRONMENT`
-    /// (`sandbox` | `production`) and the optional `UQPAY_BASE_URL`,
+    /// (`sandbox` | `production`; optional when `UQPAY_BASE_URL` is set) and
+    /// the optional `UQPAY_BASE_URL`,
     /// `UQPAY_ON_BEHALF_OF` and `UQPAY_WEBHOOK_SECRET` from the process environment.
     pub fn from_env() -> Result<Self, RefundError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -98,10 +99,14 @@ impl UqPayConfig {
         };
         let client_id = required(CLIENT_ID_VAR)?;
         let api_key = SecretString::from(required(API_KEY_VAR)?);
-        let environment =
-            Environment::from_setting(&required(ENVIRONMENT_VAR)?).ok_or_else(|| {
+        // With UQPAY_BASE_URL the URL is given, so the environment may be
+        // left out (it then only labels the configuration: sandbox).
+        let environment = match (optional(ENVIRONMENT_VAR), optional(BASE_URL_VAR)) {
+            (None, Some(_)) => Environment::Sandbox,
+            _ => Environment::from_setting(&required(ENVIRONMENT_VAR)?).ok_or_else(|| {
                 RefundError::Config(format!("{ENVIRONMENT_VAR} must be sandbox or production"))
-            })?;
+            })?,
+        };
         let mut builder = Self::builder(client_id, api_key).environment(environment);
         if let Some(url) = optional(BASE_URL_VAR) {
             builder = builder.base_url(&url);

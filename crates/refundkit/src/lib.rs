@@ -70,6 +70,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod config;
 mod refunds;
 pub mod webhooks;

@@ -1,8 +1,10 @@
 //! `refundkit-sim`: the UQPay and WooshPay simulators as a process, for
 //! tests in any language. Prints one line per provider once listening, then
-//! the credentials in effect (secrets masked), and runs until Ctrl-C.
+//! the credentials in effect (secrets masked), the seeded payments and, when
+//! `--idempotency-window-ms` is given, the window; runs until Ctrl-C.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use refundkit_core::{Money, ProviderKind};
@@ -64,6 +66,11 @@ struct Args {
     /// major units (e.g. uqpay:PI123:USD:100.00); an empty ID is generated.
     #[arg(long = "payment", value_name = "PROVIDER:ID:CURRENCY:AMOUNT", value_parser = parse_payment)]
     payments: Vec<PaymentArg>,
+    /// How long both providers remember an idempotency key, in milliseconds
+    /// (default 86400000: 24 hours). After it, the same key makes a new
+    /// refund, as at a provider that has forgotten the key.
+    #[arg(long, value_name = "MS")]
+    idempotency_window_ms: Option<u64>,
 }
 
 async fn wait_for_stop() {
@@ -103,13 +110,15 @@ fn seed(sim: &Simulator, payment: &PaymentArg) -> (String, &'static str) {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let started = Simulator::builder()
+    let mut builder = Simulator::builder()
         .uqpay_port(args.uqpay_port)
         .wooshpay_port(args.wooshpay_port)
         .uqpay_credentials(&args.uqpay_client_id, &args.uqpay_api_key)
-        .wooshpay_secret_key(&args.wooshpay_secret_key)
-        .start()
-        .await;
+        .wooshpay_secret_key(&args.wooshpay_secret_key);
+    if let Some(ms) = args.idempotency_window_ms {
+        builder = builder.idempotency_window(Duration::from_millis(ms));
+    }
+    let started = builder.start().await;
     let sim = match started {
         Ok(sim) => sim,
         Err(error) => {
@@ -134,6 +143,13 @@ async fn main() -> ExitCode {
             "payment {provider} {id} {} {}",
             payment.amount.currency(),
             payment.amount.to_major_string()
+        );
+    }
+    // Printed last (and only when set), after the lines scripts already read.
+    if args.idempotency_window_ms.is_some() {
+        println!(
+            "idempotency_window_ms {}",
+            sim.uqpay().idempotency_window().as_millis()
         );
     }
     wait_for_stop().await;

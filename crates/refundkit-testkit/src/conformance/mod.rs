@@ -28,12 +28,18 @@ use refundkit_core::{ProviderKind, RefundError, RefundProvider};
 pub use checks::{
     bad_input_is_rejected_before_sending, exactly_one_refund_after_commit_then_drop,
     exactly_one_refund_after_lost_response, exactly_one_refund_after_rate_limit,
-    exactly_one_refund_after_server_error, idempotent_replay_returns_the_same_refund,
+    exactly_one_refund_after_server_error, find_refund_by_key_finds_only_its_refund,
+    full_refund_exactly_once_after_every_fault, idempotent_replay_returns_the_same_refund,
     new_key_makes_a_new_refund, over_refund_is_rejected, partial_then_full_refund,
-    pending_settles_through_wait_for_final, unknown_refund_is_not_found, FAULT_CLIENT_TIMEOUT,
+    pending_settles_through_wait_for_final, recover_after_the_window_finds_the_lost_refund,
+    recover_after_the_window_makes_the_missing_refund,
+    same_reference_from_two_clients_is_one_refund, unknown_refund_is_not_found,
+    FAULT_CLIENT_TIMEOUT,
 };
 pub use fault_table::{
-    fault_table, fault_table_markdown, standard_fault_cases, FaultCase, FaultRow,
+    fault_table, fault_table_markdown, resend_cases, run_fault_cases, standard_fault_cases,
+    standard_faults, window_cases, CaseRefund, FaultCase, FaultRow, FollowUp,
+    SHORT_IDEMPOTENCY_WINDOW,
 };
 pub use subjects::{InMemorySubject, SimSubject};
 
@@ -48,6 +54,20 @@ pub trait Backend: Send + Sync {
     fn seed_payment(&self, seed: PaymentSeed) -> String;
     /// Refunds of one payment in the ledger (failed ones included).
     fn refund_count_for(&self, payment_id: &str) -> usize;
+    /// The ids of one payment's refunds in the ledger, newest first; `None`
+    /// when the backend cannot list them (the checks then compare counts only).
+    fn refund_ids_for(&self, payment_id: &str) -> Option<Vec<String>> {
+        let _ = payment_id;
+        None
+    }
+    /// Sets how long the provider remembers an idempotency key (after it, the
+    /// same key makes a new refund) and returns the window it replaces;
+    /// `Err` explains why the window cannot be set (the window checks are then
+    /// skipped).
+    fn set_idempotency_window(&self, window: Duration) -> Result<Duration, String> {
+        let _ = window;
+        Err("the backend has no settable idempotency window".into())
+    }
     /// How refunds created from now on settle.
     fn set_settle_mode(&self, mode: SettleMode);
     /// Every request received so far; `None` when there is no journal (no HTTP).
@@ -239,6 +259,31 @@ pub async fn run_all(subject: &dyn Subject) -> ConformanceReport {
         record(
             "bad_input_is_rejected_before_sending",
             bad_input_is_rejected_before_sending(subject),
+        )
+        .await,
+        record(
+            "full_refund_exactly_once_after_every_fault",
+            full_refund_exactly_once_after_every_fault(subject),
+        )
+        .await,
+        record(
+            "find_refund_by_key_finds_only_its_refund",
+            find_refund_by_key_finds_only_its_refund(subject),
+        )
+        .await,
+        record(
+            "recover_after_the_window_finds_the_lost_refund",
+            recover_after_the_window_finds_the_lost_refund(subject),
+        )
+        .await,
+        record(
+            "recover_after_the_window_makes_the_missing_refund",
+            recover_after_the_window_makes_the_missing_refund(subject),
+        )
+        .await,
+        record(
+            "same_reference_from_two_clients_is_one_refund",
+            same_reference_from_two_clients_is_one_refund(subject),
         )
         .await,
     ];

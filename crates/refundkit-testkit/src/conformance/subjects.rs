@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use refundkit_core::transport::TransportConfig;
@@ -22,6 +23,19 @@ impl Backend for ProviderSim {
     }
     fn refund_count_for(&self, payment_id: &str) -> usize {
         ProviderSim::refund_count_for(self, payment_id)
+    }
+    fn refund_ids_for(&self, payment_id: &str) -> Option<Vec<String>> {
+        Some(
+            ProviderSim::refunds_for(self, payment_id)
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        )
+    }
+    fn set_idempotency_window(&self, window: Duration) -> Result<Duration, String> {
+        let previous = ProviderSim::idempotency_window(self);
+        ProviderSim::set_idempotency_window(self, window);
+        Ok(previous)
     }
     fn set_settle_mode(&self, mode: SettleMode) {
         ProviderSim::set_settle_mode(self, mode);
@@ -59,6 +73,19 @@ impl Backend for InMemoryProvider {
     }
     fn refund_count_for(&self, payment_id: &str) -> usize {
         InMemoryProvider::refund_count_for(self, payment_id)
+    }
+    fn refund_ids_for(&self, payment_id: &str) -> Option<Vec<String>> {
+        Some(
+            InMemoryProvider::refunds_for(self, payment_id)
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        )
+    }
+    fn set_idempotency_window(&self, window: Duration) -> Result<Duration, String> {
+        let previous = InMemoryProvider::idempotency_window(self);
+        InMemoryProvider::set_idempotency_window(self, window);
+        Ok(previous)
     }
     fn set_settle_mode(&self, mode: SettleMode) {
         InMemoryProvider::set_settle_mode(self, mode);

@@ -19,7 +19,8 @@ pub enum Route {
     CreateRefund,
     /// UQPay `GET /api/v2/payment/refunds/{id}`, WooshPay `GET /v1/refunds/{id}`.
     GetRefund,
-    /// UQPay `GET /api/v2/payment/refunds`.
+    /// UQPay `GET /api/v2/payment/refunds`, WooshPay `GET /v1/refunds`
+    /// (Stripe's list, assumed).
     ListRefunds,
 }
 
@@ -80,6 +81,11 @@ pub enum Fault {
     SlowCommit(Duration),
     /// Commit, then close the connection without sending any response.
     CommitThenDrop,
+    /// Close the connection without processing the request or answering: a
+    /// request lost on its way (the provider never saw it), which the client
+    /// cannot tell from a lost answer. Nothing is committed (the journal
+    /// still records the request).
+    DropUnprocessed,
 }
 
 impl Fault {
@@ -107,6 +113,7 @@ impl fmt::Display for Fault {
             }
             Fault::SlowCommit(delay) => write!(f, "commit after {} ms", delay.as_millis()),
             Fault::CommitThenDrop => f.write_str("commit, then drop the connection"),
+            Fault::DropUnprocessed => f.write_str("drop the connection, nothing processed"),
         }
     }
 }

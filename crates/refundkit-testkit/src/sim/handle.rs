@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refundkit_core::{Money, ProviderKind};
+use refundkit_core::{Money, OffsetDateTime, ProviderKind};
 
 use super::fault::{Calls, Fault, Route};
 use super::journal::JournalEntry;
@@ -116,6 +116,12 @@ impl ProviderSim {
             .next()
     }
 
+    /// Moves a refund's creation time to `at` (e.g. months ago), so lists
+    /// filtered by time see it there; false when there is no such refund.
+    pub fn set_refund_created_at(&self, refund_id: &str, at: OffsetDateTime) -> bool {
+        lock(&self.core.ledger).set_refund_created_at(refund_id, at)
+    }
+
     /// How many refunds the ledger holds (failed ones included).
     pub fn refund_count(&self) -> usize {
         self.refunds().len()
@@ -154,6 +160,18 @@ impl ProviderSim {
     /// How many requests `route` has received.
     pub fn call_count(&self, route: Route) -> u32 {
         self.core.faults.calls(route)
+    }
+
+    /// How long the provider remembers an idempotency key after its first
+    /// use, from now on (keys already stored included). After it, the same
+    /// key makes a new refund, as at a real provider that has forgotten it.
+    pub fn set_idempotency_window(&self, window: Duration) {
+        lock(&self.core.idempotency).set_window(window);
+    }
+
+    /// The idempotency window in effect (default 24 hours).
+    pub fn idempotency_window(&self) -> Duration {
+        lock(&self.core.idempotency).window()
     }
 
     /// UQPay: the lifetime of tokens minted from now on. WooshPay has no

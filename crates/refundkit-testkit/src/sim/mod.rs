@@ -20,7 +20,7 @@ pub use fault::{Calls, Fault, Route};
 pub use handle::ProviderSim;
 pub use journal::{JournalEntry, MASK};
 
-use crate::idempotency::IdempotencyStore;
+use crate::idempotency::{Clock, IdempotencyStore, DEFAULT_IDEMPOTENCY_WINDOW};
 use crate::ledger::{IdScheme, Ledger};
 use crate::model::SettleMode;
 use fault::FaultScript;
@@ -100,6 +100,7 @@ pub struct SimulatorBuilder {
     wooshpay_secret_key: String,
     token_ttl: Duration,
     settle_mode: SettleMode,
+    idempotency_window: Duration,
 }
 
 impl Default for SimulatorBuilder {
@@ -113,6 +114,7 @@ impl Default for SimulatorBuilder {
             wooshpay_secret_key: DEFAULT_WOOSHPAY_SECRET_KEY.into(),
             token_ttl: DEFAULT_TOKEN_TTL,
             settle_mode: SettleMode::Instant,
+            idempotency_window: DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
 }
@@ -156,6 +158,17 @@ impl SimulatorBuilder {
     /// How refunds settle at both providers (default [`SettleMode::Instant`]).
     pub fn settle_mode(mut self, mode: SettleMode) -> Self {
         self.settle_mode = mode;
+        self
+    }
+
+    /// How long both providers remember an idempotency key after its first
+    /// use (default [`DEFAULT_IDEMPOTENCY_WINDOW`], 24 hours). Once a key's
+    /// window has passed, the same key and body make a **new** refund, as a
+    /// real provider that has forgotten the key would; tests of recovery
+    /// after the window set about a second. `Duration::ZERO` forgets every
+    /// key as soon as its request completes.
+    pub fn idempotency_window(mut self, window: Duration) -> Self {
+        self.idempotency_window = window;
         self
     }
 
@@ -248,7 +261,10 @@ fn new_core(
         ledger: Mutex::new(Ledger::new(ids, settings.settle_mode)),
         journal: Journal::default(),
         faults: FaultScript::default(),
-        idempotency: Mutex::new(IdempotencyStore::default()),
+        idempotency: Mutex::new(IdempotencyStore::new(
+            settings.idempotency_window,
+            Clock::default(),
+        )),
         tokens: Mutex::new(TokenStore::new(settings.token_ttl)),
         echo: echo::EchoSecrets::default(),
     }
@@ -282,7 +298,8 @@ impl Simulator {
         SimulatorBuilder::default().start().await
     }
 
-    /// Settings for ports, credentials, token lifetime and settle mode.
+    /// Settings for ports, credentials, token lifetime, settle mode and
+    /// idempotency window.
     pub fn builder() -> SimulatorBuilder {
         SimulatorBuilder::default()
     }

@@ -202,6 +202,10 @@ async fn answer(
         return api.unknown_route(&request);
     };
     let fault = core.faults.on_call(routed.route);
+    if fault == Some(Fault::DropUnprocessed) {
+        drop_connection.notify_one();
+        std::future::pending::<()>().await;
+    }
     if let Some(reply) = fault.and_then(|f| immediate_reply(api.as_ref(), &f)) {
         return reply;
     }
@@ -252,6 +256,9 @@ fn immediate_reply(api: &dyn Api, fault: &Fault) -> Option<Reply> {
             "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>",
         )),
         Fault::EmptyBody { status } => Some(garbage(status, "application/json", "")),
-        Fault::DelayResponse(_) | Fault::SlowCommit(_) | Fault::CommitThenDrop => None,
+        Fault::DelayResponse(_)
+        | Fault::SlowCommit(_)
+        | Fault::CommitThenDrop
+        | Fault::DropUnprocessed => None,
     }
 }

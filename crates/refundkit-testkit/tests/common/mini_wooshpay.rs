@@ -7,9 +7,9 @@ use refundkit_core::transport::{
     ApiRequest, BaseUrl, ErrorClassifier, ErrorResponse, Operation, Transport, TransportConfig,
 };
 use refundkit_core::{
-    Capabilities, Currency, ErrorKind, ListRefunds, Money, ProviderError, ProviderKind, Refund,
-    RefundAmount, RefundError, RefundId, RefundPage, RefundProvider, RefundRequest, RefundStatus,
-    SecretString,
+    Capabilities, Currency, ErrorKind, IdempotencyKey, ListRefunds, Money, ProviderError,
+    ProviderKind, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
+    RefundRequest, RefundStatus, SecretString, KEY_METADATA,
 };
 use refundkit_testkit::{wooshpay_exponent, ProviderSim, SimCredentials};
 use serde_json::{json, Value};
@@ -72,7 +72,7 @@ impl MiniWooshPay {
             transport: Transport::new(ProviderKind::WooshPay, config, Classifier)?,
             base: BaseUrl::parse("base url", sim.base_url())?,
             authorization: SecretString::from(super::basic(secret_key)),
-            capabilities: Capabilities::minimal(),
+            capabilities: Capabilities::minimal().with_find_by_key(true),
         })
     }
 
@@ -92,6 +92,12 @@ impl MiniWooshPay {
         let status = RefundStatus::from_name(body["status"].as_str().unwrap_or_default());
         let mut refund = Refund::new(ProviderKind::WooshPay, id, amount, status);
         refund.payment_id = body["payment_intent"].as_str().map(str::to_string);
+        if let Some(metadata) = body["metadata"].as_object() {
+            refund.metadata = metadata
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect();
+        }
         refund.raw = body.clone();
         Ok(refund)
     }
@@ -109,7 +115,10 @@ impl RefundProvider for MiniWooshPay {
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         request.validate()?;
-        let mut body = json!({"payment_intent": request.payment_id()});
+        let mut body = json!({
+            "payment_intent": request.payment_id(),
+            "metadata": request.provider_metadata(),
+        });
         if let RefundAmount::Partial(money) = request.amount() {
             let minor = money
                 .to_minor_units_at(wooshpay_exponent(money.currency()))
@@ -135,6 +144,40 @@ impl RefundProvider for MiniWooshPay {
         self.transport
             .call(&api, None, |answer: Value, _| Self::to_refund(&answer))
             .await
+    }
+
+    /// Stripe's list (`docs/wire-assumptions.md`), 100 a page, newest first.
+    async fn find_refund_by_key(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Refund>, RefundError> {
+        let mut after: Option<String> = None;
+        loop {
+            let mut url = self.base.join(&["v1", "refunds"]);
+            url.query_pairs_mut()
+                .append_pair("payment_intent", payment_id)
+                .append_pair("limit", "100");
+            if let Some(after) = &after {
+                url.query_pairs_mut().append_pair("starting_after", after);
+            }
+            let api = ApiRequest::get(Operation::ListRefunds, url)
+                .secret_header("authorization", &self.authorization)?;
+            let page: Value = self
+                .transport
+                .call(&api, None, |answer: Value, _| Ok(answer))
+                .await?;
+            let items = page["data"].as_array().cloned().unwrap_or_default();
+            for item in &items {
+                if item["metadata"][KEY_METADATA].as_str() == Some(key.to_string().as_str()) {
+                    return Self::to_refund(item).map(Some);
+                }
+            }
+            match (page["has_more"].as_bool(), items.last()) {
+                (Some(true), Some(last)) => after = last["id"].as_str().map(str::to_string),
+                _ => return Ok(None),
+            }
+        }
     }
 
     async fn list_refunds(&self, _: &ListRefunds) -> Result<RefundPage, RefundError> {

@@ -368,3 +368,33 @@ fn control_characters_in_free_text_are_refused_naming_the_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_answer_at_the_calendars_edge_cannot_panic() {
+    // (expired_at, whether it is a representable time)
+    let first = time::PrimitiveDateTime::MIN.assume_utc().unix_timestamp();
+    let last = time::PrimitiveDateTime::MAX.assume_utc().unix_timestamp();
+    let answers = [
+        (first, true),
+        (last, true),
+        (i64::MAX, false),
+        (i64::MIN, false),
+    ];
+    for (expired_at, representable) in answers {
+        let server = MockServer::start_async().await;
+        token_mock(&server, TOKEN, expired_at, None).await;
+        get_answers(&server, refund_json("RF1", "1.00", "USD", "SUCCEEDED")).await;
+        let client = client(&server);
+
+        // The second call checks the stored token's expiry.
+        for _ in 0..2 {
+            match client.get_refund(&rf1()).await {
+                Ok(refund) => assert!(representable, "{expired_at}: {refund:?}"),
+                Err(RefundError::Decode { message, .. }) => {
+                    assert!(!representable, "{expired_at}: {message}")
+                }
+                Err(other) => panic!("{expired_at}: {other:?}"),
+            }
+        }
+    }
+}

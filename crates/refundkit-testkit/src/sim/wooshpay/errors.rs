@@ -65,6 +65,31 @@ pub(crate) fn no_such_refund(id: &str) -> Reply {
     )
 }
 
+/// A list cursor naming no object of the list.
+pub(crate) fn no_such_cursor(param: &str, id: &str) -> Reply {
+    invalid_request(
+        400,
+        "resource_missing",
+        format!("No such refund: '{id}'"),
+        Some(param),
+    )
+}
+
+/// A query integer out of range (`limit`).
+pub(crate) fn invalid_integer(param: &str, message: String) -> Reply {
+    invalid_request(400, "parameter_invalid_integer", message, Some(param))
+}
+
+/// A query parameter the endpoint does not take.
+pub(crate) fn unknown_parameter(name: &str) -> Reply {
+    invalid_request(
+        400,
+        "parameter_unknown",
+        format!("Received unknown parameter: {name}"),
+        Some(name),
+    )
+}
+
 pub(crate) fn amount_too_large(amount: i64, remaining: i64) -> Reply {
     invalid_request(
         400,

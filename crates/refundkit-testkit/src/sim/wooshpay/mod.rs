@@ -1,6 +1,7 @@
 //! The WooshPay simulator (base URL `http://127.0.0.1:PORT`).
 
 mod errors;
+mod list;
 mod refunds;
 pub(crate) mod render;
 
@@ -75,6 +76,10 @@ impl Api for WooshPayApi {
                 route: Route::CreateRefund,
                 id: None,
             }),
+            ("GET", "/v1/refunds") => Some(Routed {
+                route: Route::ListRefunds,
+                id: None,
+            }),
             ("GET", _) => {
                 let id = path.strip_prefix("/v1/refunds/")?;
                 if id.is_empty() || id.contains('/') {
@@ -101,11 +106,14 @@ impl Api for WooshPayApi {
         }
         match routed.route {
             Route::CreateRefund => refunds::create(core, &request, pre_commit_delay).await,
-            _ => {
+            route => {
                 if let Some(delay) = pre_commit_delay {
                     tokio::time::sleep(delay).await;
                 }
-                refunds::get(core, &routed.id.unwrap_or_default())
+                match route {
+                    Route::ListRefunds => list::list(core, &request),
+                    _ => refunds::get(core, &routed.id.unwrap_or_default()),
+                }
             }
         }
     }
