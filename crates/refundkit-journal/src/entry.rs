@@ -218,3 +218,51 @@ pub struct HistoryEntry {
     /// The error code or other short detail, scrubbed.
     pub detail: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_money_reads_back_exactly_at_the_decimal_limits() {
+        for (text, currency) in [
+            ("79228162514264337593543950335", "JPY"),
+            ("792281625142643375935439503.35", "USD"),
+            ("79228162514264337593543950.335", "KWD"),
+            ("0.001", "KWD"),
+        ] {
+            let money = Money::parse(text, currency).unwrap();
+            let read = read_money(&money.amount().to_string(), money.currency().code()).unwrap();
+            assert_eq!(read, money);
+            assert_eq!(read.amount().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn stored_money_that_is_not_exact_is_corrupt_naming_the_field() {
+        let error = read_money("1.001", "USD").unwrap_err();
+        assert!(matches!(
+            error,
+            JournalError::Corrupt {
+                field: "amount",
+                ..
+            }
+        ));
+        let error = read_money("1e3", "USD").unwrap_err();
+        assert!(matches!(
+            error,
+            JournalError::Corrupt {
+                field: "amount",
+                ..
+            }
+        ));
+        let error = read_money("1", "XYZ1").unwrap_err();
+        assert!(matches!(
+            error,
+            JournalError::Corrupt {
+                field: "currency",
+                ..
+            }
+        ));
+    }
+}

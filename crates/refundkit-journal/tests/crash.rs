@@ -86,9 +86,16 @@ async fn crash_and_reconcile(url: &str, sim: &Simulator, run: usize) {
         panic!("run {run} ({provider}, killed at {step}): unfinished: {last:?}")
     });
     let at_sim = handle.refunds_for(&payment);
-    assert_eq!(at_sim.len(), 1, "run {run} ({provider}, killed at {step}): {at_sim:?}");
+    assert_eq!(
+        at_sim.len(),
+        1,
+        "run {run} ({provider}, killed at {step}): {at_sim:?}"
+    );
     assert_eq!(row.state, JournalState::Succeeded, "run {run}");
-    assert_eq!(row.provider_refund_id.as_deref(), Some(at_sim[0].id.as_str()));
+    assert_eq!(
+        row.provider_refund_id.as_deref(),
+        Some(at_sim[0].id.as_str())
+    );
 
     // The finished reference sends nothing again.
     let calls = handle.call_count(Route::CreateRefund);
@@ -111,6 +118,9 @@ async fn sigkill_at_every_step_then_reconcile_leaves_exactly_one_refund() {
         for run in 0..20 {
             crash_and_reconcile(&db.url, &sim, run).await;
         }
-        eprintln!("{}: 20 crash runs, each ended with exactly one refund", db.backend);
+        eprintln!(
+            "{}: 20 crash runs, each ended with exactly one refund",
+            db.backend
+        );
     }
 }

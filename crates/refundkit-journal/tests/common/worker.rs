@@ -38,7 +38,13 @@ pub struct Worker {
 pub fn spawn(test_name: &str, spec: &WorkerSpec) -> Worker {
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
-        .args([test_name, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            test_name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("WORKER_JOURNAL_URL", &spec.journal_url)
         .env("WORKER_PROVIDER", &spec.provider)
         .env("WORKER_BASE_URL", &spec.base_url)
@@ -76,7 +82,8 @@ impl Worker {
     pub async fn results(mut self) -> Vec<String> {
         let mut results = Vec::new();
         while let Ok(Some(line)) = self.lines.next_line().await {
-            if let Some(code) = line.strip_prefix("result=") {
+            // libtest's "test NAME ... " may share the first line.
+            if let Some((_, code)) = line.split_once("result=") {
                 results.push(code.trim().to_string());
             }
         }
