@@ -12,30 +12,8 @@ use refundkit::{
 use serde::Serialize;
 
 use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
-
-/// A failure, with the idempotency key a create was sent with.
-#[derive(Debug)]
-pub struct Failure {
-    /// What went wrong.
-    pub error: RefundError,
-    /// The key of the create that failed, to retry with.
-    pub idempotency_key: Option<IdempotencyKey>,
-}
-
-impl From<RefundError> for Failure {
-    fn from(error: RefundError) -> Self {
-        Self {
-            error,
-            idempotency_key: None,
-        }
-    }
-}
-
-impl From<ValidationError> for Failure {
-    fn from(error: ValidationError) -> Self {
-        RefundError::Invalid(error).into()
-    }
-}
+pub use crate::failure::Failure;
+use crate::journal;
 
 impl From<ProviderArg> for ProviderKind {
     fn from(provider: ProviderArg) -> Self {
@@ -59,6 +37,12 @@ pub enum Printed {
     Page(RefundPage),
     /// A verified webhook event (`verify-webhook`).
     Event(Box<RefundEvent>),
+    /// What a sweep did (`reconcile`).
+    Reconciled(journal::ReconcileOutput),
+    /// A payment's journaled refunds (`history`).
+    History(journal::HistoryOutput),
+    /// Text for people (`history --table`).
+    Text(String),
 }
 
 /// `create` / `recover` output: the refund's JSON plus how its key came about.
@@ -75,11 +59,17 @@ pub struct Created {
     pub namespace: Option<String>,
 }
 
-/// Runs `command` and returns what to print.
-pub async fn run(command: Command) -> Result<Printed, Failure> {
+/// Runs `command` and returns what to print; `journal` is `--journal`.
+pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, Failure> {
     match command {
+        Command::Create(args) | Command::Recover(args) if journal.is_some() => {
+            let url = journal.unwrap_or_default();
+            journal::create(args, &url).await
+        }
         Command::Create(args) => create(args, Mode::Create).await,
         Command::Recover(args) => create(args, Mode::Recover).await,
+        Command::Reconcile(args) => journal::reconcile(args, journal.as_deref()).await,
+        Command::History(args) => journal::history(args, journal.as_deref()).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
             let refund = Refunds::from_env()?.get_refund(&reference).await?;
@@ -118,16 +108,18 @@ enum Mode {
     Recover,
 }
 
-async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
-    let key = match (&args.idempotency_key, &args.reference) {
+/// The key `args` ask for: given, derived from --reference, or fresh.
+pub fn key_of(args: &CreateArgs) -> Result<IdempotencyKey, Failure> {
+    Ok(match (&args.idempotency_key, &args.reference) {
         (Some(key), _) => IdempotencyKey::parse(key)?,
         (None, Some(reference)) => IdempotencyKey::derive(&args.namespace, reference)?,
         (None, None) => IdempotencyKey::new(),
-    };
-    let with_key = |error: RefundError| Failure {
-        error,
-        idempotency_key: Some(key),
-    };
+    })
+}
+
+async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
+    let key = key_of(&args)?;
+    let with_key = |error: RefundError| Failure::from(error).with_key(key);
     let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
     let refunds = Refunds::from_env().map_err(with_key)?;
     let provider = args.provider.into();
@@ -146,7 +138,10 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
 
 /// The request `args` describe, carrying `key` (derived from --reference in
 /// --namespace, when given, which the request then stamps).
-fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest, ValidationError> {
+pub fn build_request(
+    args: &CreateArgs,
+    key: IdempotencyKey,
+) -> Result<RefundRequest, ValidationError> {
     let amount = match (&args.amount, &args.currency, args.full) {
         (Some(amount), Some(currency), false) => RefundAmount::Partial(
             Money::parse(amount, currency).map_err(|e| ValidationError::money("amount", e))?,

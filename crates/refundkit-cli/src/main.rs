@@ -5,28 +5,16 @@
 
 mod args;
 mod commands;
+mod failure;
+mod journal;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use refundkit::RefundError;
 use serde_json::json;
 
 use crate::args::Cli;
-use crate::commands::Failure;
-
-/// Exit codes: 2 invalid input or usage, 3 provider error, 4 outcome unknown,
-/// 5 configuration, 1 anything else.
-fn exit_code(error: &RefundError) -> u8 {
-    match error {
-        RefundError::Invalid(_) | RefundError::Unsupported { .. } | RefundError::Webhook(_) => 2,
-        RefundError::Provider(_) | RefundError::NothingLeftToRefund { .. } => 3,
-        RefundError::OutcomeUnknown { .. } => 4,
-        RefundError::Config(_) => 5,
-        _ => 1,
-    }
-}
 
 fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -> String {
     json!({"error": {
@@ -39,6 +27,10 @@ fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -
 }
 
 fn print(value: &commands::Printed, pretty: bool) {
+    if let commands::Printed::Text(text) = value {
+        print!("{text}");
+        return;
+    }
     let text = if pretty {
         serde_json::to_string_pretty(value)
     } else {
@@ -82,29 +74,22 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli.command)) {
+    match runtime.block_on(commands::run(cli.command, cli.journal)) {
         Ok(value) => {
             print(&value, cli.pretty);
             ExitCode::SUCCESS
         }
-        Err(Failure {
-            error,
-            idempotency_key,
-        }) => {
-            let key = error.idempotency_key().copied().or(idempotency_key);
-            // An unknown outcome is safe to retry with the printed key.
-            let retryable =
-                error.is_retryable() || matches!(error, RefundError::OutcomeUnknown { .. });
+        Err(failure) => {
             eprintln!(
                 "{}",
                 error_line(
-                    error.code(),
-                    &error.to_string(),
-                    retryable,
-                    key.map(|k| k.to_string())
+                    failure.kind,
+                    &failure.message,
+                    failure.retryable,
+                    failure.idempotency_key.map(|k| k.to_string())
                 )
             );
-            ExitCode::from(exit_code(&error))
+            ExitCode::from(failure.exit_code)
         }
     }
 }
