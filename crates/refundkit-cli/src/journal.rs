@@ -180,8 +180,8 @@ pub fn table(output: &HistoryOutput) -> String {
     );
     let _ = writeln!(
         text,
-        "{:<24} {:>16} {:<18} {:<26} {:>3}  {}",
-        "REFERENCE", "AMOUNT", "STATE", "PROVIDER REFUND", "TRY", "KEY"
+        "{:<24} {:>16} {:<18} {:<26} {:>3}  KEY",
+        "REFERENCE", "AMOUNT", "STATE", "PROVIDER REFUND", "TRY"
     );
     for refund in &output.refunds {
         let _ = writeln!(

@@ -173,10 +173,10 @@ impl JournaledRefunds {
         };
         let recorded = store::record_intent(&self.journal.store, &row).await?;
         let key = request.idempotency_key().to_string();
-        tracing::info!(target: "refundkit_journal", step = "intent_recorded", idempotency_key = %key);
         let (entry, answer, cause) = match recorded {
             Recorded::Finished(entry) => return finished_result(&entry),
             Recorded::Fresh(entry) => {
+                tracing::info!(target: "refundkit_journal", step = "intent_recorded", idempotency_key = %key);
                 tracing::info!(target: "refundkit_journal", step = "sending", idempotency_key = %key);
                 let answer = Answer::of_create(client.create_refund(request).await);
                 (entry, answer, "create")

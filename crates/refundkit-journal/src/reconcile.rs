@@ -147,11 +147,12 @@ impl JournaledRefunds {
             called,
             cause,
         };
-        store::record_outcome(&self.journal.store, &record).await?;
+        let written = store::record_outcome(&self.journal.store, &record).await?;
+        let to = written.unwrap_or_else(|| answer.outcome.next_state(entry.state));
         Ok(Reconciled {
             idempotency_key: entry.idempotency_key.to_string(),
             from: entry.state.as_str().to_string(),
-            to: answer.outcome.next_state(entry.state).as_str().to_string(),
+            to: to.as_str().to_string(),
             error: error.map(|e| e.code().to_string()),
         })
     }

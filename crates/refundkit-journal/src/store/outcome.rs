@@ -6,7 +6,7 @@ use refundkit_core::RefundError;
 use super::{append_history, now_ms, Store};
 use crate::entry::JournalEntry;
 use crate::error::JournalError;
-use crate::state::Outcome;
+use crate::state::{JournalState, Outcome};
 
 /// One call's result, to record against the row its caller leased.
 #[derive(Debug)]
@@ -20,15 +20,14 @@ pub(crate) struct OutcomeRecord<'a> {
     pub cause: &'a str,
 }
 
-/// Writes the outcome and releases the lease; `false` when the lease was
-/// lost to another process meanwhile (nothing is written then: the holder
-/// records its own answer for the same key).
+/// Writes the outcome and releases the lease; returns the state written, or
+/// `None` when the lease was lost to another process meanwhile (nothing is
+/// written then: the holder records its own answer for the same key).
 pub(crate) async fn record_outcome(
     store: &Store,
     record: &OutcomeRecord<'_>,
-) -> Result<bool, JournalError> {
+) -> Result<Option<JournalState>, JournalError> {
     let entry = record.entry;
-    let next = record.outcome.next_state(entry.state);
     let refund = match record.outcome {
         Outcome::Answered(refund) | Outcome::Mismatch(refund) => Some(refund),
         Outcome::Unknown | Outcome::Refused | Outcome::Unchanged => None,
@@ -47,6 +46,15 @@ pub(crate) async fn record_outcome(
     let now = now_ms();
     let key = entry.idempotency_key.to_string();
     let mut tx = store.begin_write().await?;
+    let Some(current) = current_state(&mut tx, &key).await? else {
+        return Ok(None);
+    };
+    let mut next = record.outcome.next_state(current);
+    // A webhook may have finished the row while we were at the provider: a
+    // late "pending" answer does not reopen it.
+    if current.is_finished() && next.is_unfinished() {
+        next = current;
+    }
     let updated = sqlx::query(
         "UPDATE refunds SET state = $1, \
          provider_refund_id = COALESCE($2, provider_refund_id), \
@@ -76,16 +84,21 @@ pub(crate) async fn record_outcome(
         tx.rollback()
             .await
             .map_err(JournalError::database("roll back"))?;
-        return Ok(false);
+        tracing::warn!(
+            target: "refundkit_journal",
+            idempotency_key = %key,
+            "the row's lease passed to another process before the answer was recorded; it records its own"
+        );
+        return Ok(None);
     }
     let old_status = entry.status.as_ref().map(|s| s.as_str().to_string());
     let status_changed = status.is_some() && status != old_status;
-    if next != entry.state || status_changed {
+    if next != current || status_changed {
         append_history(
             &mut tx,
             &key,
             now,
-            Some(entry.state.as_str()),
+            Some(current.as_str()),
             next.as_str(),
             status.as_deref().or(old_status.as_deref()),
             record.cause,
@@ -96,5 +109,24 @@ pub(crate) async fn record_outcome(
     tx.commit()
         .await
         .map_err(JournalError::database("commit the answer"))?;
-    Ok(true)
+    Ok(Some(next))
+}
+
+/// The row's state as stored now, inside the write transaction.
+async fn current_state(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    key: &str,
+) -> Result<Option<JournalState>, JournalError> {
+    let row: Option<sqlx::any::AnyRow> =
+        sqlx::query("SELECT state FROM refunds WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(JournalError::database("read the row's state"))?;
+    let Some(row) = row else { return Ok(None) };
+    let state: String = sqlx::Row::try_get(&row, "state")
+        .map_err(|e| JournalError::corrupt("state", e.to_string()))?;
+    JournalState::from_name(&state)
+        .map(Some)
+        .ok_or_else(|| JournalError::corrupt("state", "not a journal state"))
 }
