@@ -37,24 +37,40 @@ fn request(payment: &str, journaled: bool) -> RefundRequest {
     builder.build().unwrap()
 }
 
-/// One round: `concurrency` tasks × PER_TASK refunds; returns refunds/s.
-async fn round(
-    sim: &Simulator,
-    provider: &Arc<dyn RefundProvider>,
-    journaled: Option<&JournaledRefunds>,
-    concurrency: usize,
-) -> f64 {
+fn wooshpay(sim: &Simulator) -> Arc<dyn RefundProvider> {
+    Arc::new(
+        refundkit_wooshpay::WooshPayClient::new(
+            refundkit_wooshpay::WooshPayConfig::builder(SecretString::from(
+                DEFAULT_WOOSHPAY_SECRET_KEY,
+            ))
+            .base_url(&sim.wooshpay_base_url())
+            .build()
+            .unwrap(),
+        )
+        .unwrap(),
+    )
+}
+
+/// One round against a fresh simulator (so its ledger never grows from
+/// round to round): `concurrency` tasks × PER_TASK refunds; returns refunds/s.
+async fn round(journal: Option<&Journal>, concurrency: usize) -> f64 {
+    let sim = Simulator::start().await.unwrap();
+    let provider = wooshpay(&sim);
+    let journaled = journal.map(|j| JournaledRefunds::new(j.clone(), provider.clone()));
+    let journaled = journaled.as_ref();
     let total = concurrency * PER_TASK;
-    let payment = sim
-        .wooshpay()
-        .seed_captured(Money::parse("1000000.00", "USD").unwrap());
     let ceiling = Money::parse("1000000.00", "USD").unwrap();
+    // One payment per task: tasks on different payments need not wait for
+    // each other (PostgreSQL locks per payment; SQLite has one writer).
+    let payments: Vec<String> = (0..concurrency)
+        .map(|_| sim.wooshpay().seed_captured(ceiling))
+        .collect();
     let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
+    let tasks: Vec<_> = payments
+        .into_iter()
+        .map(|payment| {
             let provider = provider.clone();
             let journaled = journaled.cloned();
-            let payment = payment.clone();
             tokio::spawn(async move {
                 for _ in 0..PER_TASK {
                     match &journaled {
@@ -88,18 +104,6 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let sim = Simulator::start().await.unwrap();
-    let provider: Arc<dyn RefundProvider> = Arc::new(
-        refundkit_wooshpay::WooshPayClient::new(
-            refundkit_wooshpay::WooshPayConfig::builder(SecretString::from(
-                DEFAULT_WOOSHPAY_SECRET_KEY,
-            ))
-            .base_url(&sim.wooshpay_base_url())
-            .build()
-            .unwrap(),
-        )
-        .unwrap(),
-    );
     let dir = std::env::temp_dir().join(format!("refundkit-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut backends = vec![(
@@ -114,16 +118,15 @@ async fn main() {
         "{ROUNDS} rounds per side, {PER_TASK} refunds per task, alternating bare and journaled (medians), WooshPay simulator on loopback"
     );
     for (backend, url) in backends {
-        let journal = Journal::open_with(&url, 32).await.unwrap();
-        let journaled = JournaledRefunds::new(journal, provider.clone());
+        let journal = Journal::open(&url).await.unwrap(); // the default pool: 8 connections
         for concurrency in [1, 32] {
             // One warm-up round each, not counted.
-            round(&sim, &provider, None, concurrency).await;
-            round(&sim, &provider, Some(&journaled), concurrency).await;
+            round(None, concurrency).await;
+            round(Some(&journal), concurrency).await;
             let (mut bare, mut with) = (Vec::new(), Vec::new());
             for _ in 0..ROUNDS {
-                bare.push(round(&sim, &provider, None, concurrency).await);
-                with.push(round(&sim, &provider, Some(&journaled), concurrency).await);
+                bare.push(round(None, concurrency).await);
+                with.push(round(Some(&journal), concurrency).await);
             }
             let (bare, with) = (median(bare), median(with));
             println!(

@@ -30,10 +30,20 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Journal {
     pub(crate) store: Store,
     pub(crate) lease: Duration,
+}
+
+/// Shows the backend and the lease, never the connection's settings.
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("backend", &self.store.backend)
+            .field("lease", &self.lease)
+            .finish()
+    }
 }
 
 impl Journal {

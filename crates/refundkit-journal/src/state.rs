@@ -123,6 +123,7 @@ pub fn state_for_status(status: &RefundStatus) -> JournalState {
 
 /// What a create (or a recovery) ended in, as the journal records it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The provider answered with this refund.
     Answered(Refund),

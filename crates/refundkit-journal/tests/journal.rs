@@ -429,3 +429,21 @@ async fn the_history_is_append_only() {
         assert!(delete.is_err(), "{}", db.backend);
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_config_error_without_its_password() {
+    let error = Journal::open("sqlite:///nonexistent-dir-refundkit/sub/journal.db")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "config");
+    assert!(error.to_string().contains("journal file"), "{error}");
+    let error = Journal::open("mysql://user:hunter2@localhost/db")
+        .await
+        .unwrap_err();
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    let journal = Journal::open(&common::sqlite_url("debug")).await.unwrap();
+    assert_eq!(
+        format!("{journal:?}"),
+        "Journal { backend: Sqlite, lease: 120s }"
+    );
+}
