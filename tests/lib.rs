@@ -1,6 +1,8 @@
 //! Shared setup of the workspace integration tests: each real adapter
 //! pointed at its testkit simulator, as a conformance subject.
 
+pub mod fleet;
+
 use std::sync::Arc;
 
 use refundkit::transport::TransportConfig;

@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Create, read, list, wait for and verify refunds at UQPay and WooshPay.
 ///
 /// Configured by environment variables (UQPAY_CLIENT_ID, UQPAY_API_KEY,
-/// UQPAY_ENVIRONMENT, WOOSHPAY_SECRET_KEY, ... — see the README). Success
+/// UQPAY_ENVIRONMENT, WOOSHPAY_SECRET_KEY, ... — see the README). UQPay's
+/// token is shared with the other processes of this user on this host
+/// through UQPAY_TOKEN_STORE, `file` unless set (a new UQPay token
+/// invalidates the previous one, so a command must not mint its own while a
+/// backend runs). Success
 /// prints one JSON line on stdout; failure prints one JSON line on stderr and
 /// exits 2 (invalid input), 3 (provider error), 4 (outcome unknown: retry with
 /// the printed idempotency key), 5 (configuration) or 1 (anything else).
@@ -102,6 +106,13 @@ pub enum Command {
     /// A payment's journaled refunds, their total and their history
     /// (JSON; --table for people).
     History(HistoryArgs),
+    /// Print a shell completion script: `refundkit completions bash >
+    /// /etc/bash_completion.d/refundkit` (or zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Verify a webhook delivery and print the refund event.
     VerifyWebhook {
         /// The provider that sent it.
@@ -113,6 +124,10 @@ pub enum Command {
         /// A request header, 'Name: value' (repeat for each).
         #[arg(long = "header", value_name = "NAME: VALUE")]
         headers: Vec<String>,
+        /// Check the timestamp against this time instead of now, to verify a
+        /// stored delivery: RFC 3339 (2026-04-13T17:57:42+08:00) or Unix seconds.
+        #[arg(long, value_name = "RFC3339|UNIX")]
+        now: Option<String>,
     },
 }
 

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use refundkit::{
     IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, Refund, RefundAmount,
-    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, Refunds,
-    ValidationError,
+    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, ValidationError,
 };
 use serde::Serialize;
 
@@ -72,7 +71,9 @@ pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, F
         Command::History(args) => journal::history(args, journal.as_deref()).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
-            let refund = Refunds::from_env()?.get_refund(&reference).await?;
+            let refund = crate::environment::refunds()?
+                .get_refund(&reference)
+                .await?;
             Ok(Printed::Refund(Box::new(refund)))
         }
         Command::List {
@@ -83,7 +84,7 @@ pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, F
         } => {
             let mut query = ListRefunds::default().page(page).page_size(page_size);
             query.payment_id = payment;
-            let page = Refunds::from_env()?
+            let page = crate::environment::refunds()?
                 .list_refunds(provider.into(), &query)
                 .await?;
             Ok(Printed::Page(page))
@@ -93,7 +94,12 @@ pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, F
             provider,
             body,
             headers,
-        } => verify_webhook(provider.into(), &body, &headers),
+            now,
+        } => verify_webhook(provider.into(), &body, &headers, now.as_deref()),
+        Command::Completions { .. } => Err(RefundError::Config(
+            "completions are printed by main before any command runs".into(),
+        )
+        .into()),
     }
 }
 
@@ -121,7 +127,7 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
     let key = key_of(&args)?;
     let with_key = |error: RefundError| Failure::from(error).with_key(key);
     let request = build_request(&args, key).map_err(|e| with_key(e.into()))?;
-    let refunds = Refunds::from_env().map_err(with_key)?;
+    let refunds = crate::environment::refunds().map_err(with_key)?;
     let provider = args.provider.into();
     let refund = match mode {
         Mode::Create => refunds.create_refund_at(provider, &request).await,
@@ -194,7 +200,7 @@ pub fn build_request(
 
 async fn wait(reference: &str, timeout: u64) -> Result<Printed, Failure> {
     let reference = parse_ref(reference)?;
-    let refunds = Refunds::from_env()?;
+    let refunds = crate::environment::refunds()?;
     let policy = PollPolicy::default().with_timeout(Duration::from_secs(timeout));
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();
@@ -217,11 +223,29 @@ async fn wait(reference: &str, timeout: u64) -> Result<Printed, Failure> {
     Ok(Printed::Refund(Box::new(result?)))
 }
 
+/// `--now`: RFC 3339 or Unix seconds.
+fn parse_now(text: &str) -> Result<time::OffsetDateTime, ValidationError> {
+    let text = text.trim();
+    let unix = text
+        .parse::<i64>()
+        .ok()
+        .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok());
+    let rfc3339 =
+        || time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok();
+    unix.or_else(rfc3339)
+        .ok_or_else(|| ValidationError::new("now", "must be an RFC 3339 time or Unix seconds"))
+}
+
 fn verify_webhook(
     provider: ProviderKind,
     body_path: &std::path::Path,
     header_lines: &[String],
+    now: Option<&str>,
 ) -> Result<Printed, Failure> {
+    let now = match now {
+        Some(text) => parse_now(text)?,
+        None => time::OffsetDateTime::now_utc(),
+    };
     let body = std::fs::read(body_path).map_err(|e| {
         ValidationError::new("body", format!("cannot read {}: {e}", body_path.display()))
     })?;
@@ -238,6 +262,6 @@ fn verify_webhook(
         })?;
         headers.append(name, value);
     }
-    let event = refundkit::webhooks::verify_from_env(provider, &headers, &body)?;
+    let event = refundkit::webhooks::verify_from_env_at(provider, &headers, &body, now)?;
     Ok(Printed::Event(Box::new(event)))
 }

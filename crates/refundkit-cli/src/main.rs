@@ -5,16 +5,35 @@
 
 mod args;
 mod commands;
+mod environment;
 mod failure;
 mod journal;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use serde_json::json;
 
-use crate::args::Cli;
+use crate::args::{Cli, Command};
+
+/// clap's whole message on one line: what is wrong and which arguments,
+/// without the "error: " prefix and the closing hint.
+fn usage_message(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect();
+    let message = lines.join(" ");
+    let message = message.trim_start_matches("error: ").to_string();
+    if message.is_empty() {
+        "invalid usage".to_string()
+    } else {
+        message
+    }
+}
 
 fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -> String {
     json!({"error": {
@@ -48,13 +67,22 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            let message = error.render().to_string();
-            let first = message.lines().next().unwrap_or("invalid usage");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("{}", error_line("usage", first, false, None));
+            eprintln!(
+                "{}",
+                error_line("usage", &usage_message(&error), false, None)
+            );
             return ExitCode::from(2);
         }
     };
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "refundkit",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
     if std::io::stderr().is_terminal() {
         // Retry backoffs show up as one line each while they run.
         let _ = tracing_subscriber::fmt()

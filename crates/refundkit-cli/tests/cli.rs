@@ -14,7 +14,8 @@ use serde_json::Value;
 
 const WEBHOOK_SECRET: &str = "uqpay-webhook-secret-example";
 
-/// The variables that point the CLI at `sim`, with a UQPay webhook secret.
+/// The variables that point the CLI at `sim`, with a UQPay webhook secret and
+/// its token file in a cache directory of that simulator.
 fn env_for(sim: &Simulator) -> Vec<(String, String)> {
     let mut env = common::env_for(sim);
     env.push(("UQPAY_WEBHOOK_SECRET".into(), WEBHOOK_SECRET.into()));

@@ -18,7 +18,10 @@ const UQPAY_WEBHOOK_SECRET: &str = "uqpay-whsec-ECHOED-cli-8a";
 const WOOSHPAY_KEY: &str = "sk_test_ECHOED_cli_key_6d40";
 
 fn env_for(sim: &Simulator) -> Vec<(String, String)> {
+    // UQPay's token file (the CLI's default store) in this run's own cache.
+    let cache = std::env::temp_dir().join(format!("refundkit-echo-cli-{}", std::process::id()));
     [
+        ("XDG_CACHE_HOME", cache.display().to_string()),
         ("UQPAY_CLIENT_ID", UQPAY_CLIENT_ID.to_string()),
         ("UQPAY_API_KEY", UQPAY_KEY.to_string()),
         ("UQPAY_ENVIRONMENT", "sandbox".to_string()),

@@ -236,6 +236,15 @@ impl Money {
         self.amount > Decimal::ZERO
     }
 
+    /// `self + other`, when both are in the same currency and the sum fits.
+    pub fn checked_add(&self, other: &Money) -> Option<Money> {
+        if self.currency != other.currency {
+            return None;
+        }
+        let amount = self.amount.checked_add(other.amount)?;
+        Money::new(amount, self.currency).ok()
+    }
+
     /// `self - other`, when both are in the same currency.
     pub fn checked_sub(&self, other: &Money) -> Option<Money> {
         if self.currency != other.currency {

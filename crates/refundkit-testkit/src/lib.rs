@@ -70,7 +70,7 @@ pub use memory::InMemoryProvider;
 pub use model::{PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund, SimRefundStatus};
 pub use sim::{
     Calls, Fault, JournalEntry, ProviderSim, Route, SimCredentials, SimError, Simulator,
-    SimulatorBuilder, DEFAULT_TOKEN_TTL, DEFAULT_UQPAY_API_KEY, DEFAULT_UQPAY_CLIENT_ID,
-    DEFAULT_WOOSHPAY_SECRET_KEY, MASK,
+    SimulatorBuilder, SupersededAnswer, DEFAULT_TOKEN_TTL, DEFAULT_UQPAY_API_KEY,
+    DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY, MASK,
 };
 pub use util::{mask_secret, wooshpay_exponent};

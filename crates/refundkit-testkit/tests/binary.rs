@@ -119,3 +119,47 @@ fn binary_takes_an_idempotency_window_and_refuses_a_malformed_one() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--idempotency-window-ms"));
 }
+
+#[tokio::test]
+async fn binary_answers_a_superseded_token_with_the_chosen_wording() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args(["--uqpay-superseded-answer", "token-has-expired"])
+        .args(["--payment", "uqpay:PI7:USD:10.00"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let first_line = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    let uqpay_url = first_line.strip_prefix("uqpay ").unwrap().to_string();
+    let http = reqwest::Client::new();
+    let mint = || async {
+        let answer: serde_json::Value = serde_json::from_slice(
+            &http
+                .post(format!("{uqpay_url}/v1/connect/token"))
+                .header("x-client-id", "sim-client")
+                .header("x-api-key", "sim-api-key")
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        answer["auth_token"].as_str().unwrap().to_string()
+    };
+    let first = mint().await;
+    let _second = mint().await;
+    let stale = http
+        .get(format!("{uqpay_url}/v2/payment_intents/PI7"))
+        .header("x-auth-token", format!("Bearer {first}"))
+        .header("x-client-id", "sim-client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&stale.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["message"], "token has expired");
+}

@@ -84,6 +84,32 @@ async fn minting_a_new_token_invalidates_the_previous_one() {
 }
 
 #[tokio::test]
+async fn a_superseded_token_can_get_the_token_expired_wording_and_counts_are_kept() {
+    let sim = Simulator::builder()
+        .uqpay_superseded_answer(refundkit_testkit::SupersededAnswer::TokenHasExpired)
+        .start()
+        .await
+        .unwrap();
+    let payment = sim.uqpay().seed_captured(money("10.00", "USD"));
+    let first = uqpay_token(&sim).await;
+    let _second = uqpay_token(&sim).await;
+    let path = format!("/v2/payment_intents/{payment}");
+    let stale = send(uqpay(&sim, &first, Method::GET, &path)).await;
+    assert_eq!(stale.status, 401);
+    assert_eq!(
+        stale.json,
+        json!({"type":"unauthorized_error","code":"token_expired","message":"token has expired"})
+    );
+    assert_eq!(sim.uqpay().tokens_minted(), 2);
+    assert_eq!(sim.uqpay().token_rejections(), 1);
+    sim.uqpay()
+        .set_superseded_answer(refundkit_testkit::SupersededAnswer::InvalidAuthToken);
+    let stale = send(uqpay(&sim, &first, Method::GET, &path)).await;
+    assert_eq!(stale.json["message"], "invalid auth token");
+    assert_eq!(sim.uqpay().token_rejections(), 2);
+}
+
+#[tokio::test]
 async fn expired_tokens_get_the_token_expired_answer() {
     let sim = Simulator::builder()
         .token_ttl(Duration::from_millis(100))

@@ -3,6 +3,7 @@
 //! expired-token 401.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -31,6 +32,13 @@ const EXPIRED_TOKEN_MESSAGES: [&str; 4] = [
     "jwt expired",
 ];
 
+/// Whether a 401 says the token itself is unknown or superseded (not its
+/// format, not the client id, not the caller's IP).
+pub(crate) fn says_token_invalid(error: &ProviderError) -> bool {
+    let message = error.message.to_ascii_lowercase();
+    message.contains("invalid auth token") && !message.contains("format")
+}
+
 /// Whether a 401 says the token expired (UQPay SDK patterns, any case).
 pub(crate) fn says_token_expired(error: &ProviderError) -> bool {
     let message = error.message.to_ascii_lowercase();
@@ -47,6 +55,9 @@ pub(crate) struct TokenAuth {
     client_id: String,
     api_key: SecretString,
     store: Arc<dyn TokenStore>,
+    /// The generation last registered with the scrubber: a token from a
+    /// shared store may have been minted by another process.
+    registered: AtomicU64,
 }
 
 impl TokenAuth {
@@ -63,6 +74,7 @@ impl TokenAuth {
             client_id,
             api_key,
             store,
+            registered: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -131,6 +143,10 @@ impl Authenticator for TokenAuth {
         headers: &mut HeaderMap,
     ) -> Result<CredentialGeneration, RefundError> {
         let token = self.usable_token().await?;
+        let generation = token.generation().0;
+        if self.registered.swap(generation, Ordering::Relaxed) != generation {
+            self.transport.secrets().add_rotating(token.value());
+        }
         let bearer = SecretString::from(format!("Bearer {}", token.value().expose_secret()));
         insert_secret(headers, AUTH_TOKEN_HEADER, &bearer)?;
         Ok(token.generation())
@@ -141,23 +157,43 @@ impl Authenticator for TokenAuth {
         error: &ProviderError,
         generation: CredentialGeneration,
     ) -> bool {
+        // The store is re-read (shared stores: what every process sees now).
         if let Some(current) = self.store.get().await {
             if current.generation() != generation {
-                // Another task replaced the rejected token already: send with the new one.
+                // Another task or process replaced the rejected token: resend, mint nothing.
                 return true;
             }
         }
-        if !says_token_expired(error) {
-            return false;
+        if says_token_expired(error) || (self.store.is_shared() && says_token_invalid(error)) {
+            // Refreshes once, under the store's lock, only if it still holds `generation`.
+            return match self.store.refresh(Some(generation), self).await {
+                Ok(_) => true,
+                Err(mint_error) => {
+                    tracing::warn!(provider = "uqpay", error = %mint_error, "re-minting an expired token failed");
+                    false
+                }
+            };
         }
-        self.store.invalidate(generation).await;
-        match self.store.refresh(Some(generation), self).await {
-            Ok(_) => true,
-            Err(mint_error) => {
-                tracing::warn!(provider = "uqpay", error = %mint_error, "re-minting an expired token failed");
-                false
-            }
-        }
+        // Any other 401 mints nothing; but a refresh in flight (in another
+        // process sharing the store) may be about to store the token that
+        // superseded ours.
+        matches!(
+            self.store.refresh(Some(generation), &WaitForRefresh).await,
+            Ok(token) if token.generation() != generation
+        )
+    }
+}
+
+/// A minter that mints nothing: [`TokenStore::refresh`] with it waits for a
+/// refresh in flight and returns its token, or fails.
+struct WaitForRefresh;
+
+#[async_trait]
+impl TokenMinter for WaitForRefresh {
+    async fn mint(&self) -> Result<MintedToken, RefundError> {
+        Err(RefundError::Config(
+            "the rejected token is still the stored one".into(),
+        ))
     }
 }
 
@@ -211,6 +247,14 @@ mod tests {
         }
         for message in ["invalid auth token", "invalid api key", "IP not allowed"] {
             assert!(!says_token_expired(&unauthorized(message)), "{message}");
+        }
+        assert!(says_token_invalid(&unauthorized("Invalid auth token")));
+        for message in [
+            "invalid auth token format",
+            "invalid api key",
+            "token has expired",
+        ] {
+            assert!(!says_token_invalid(&unauthorized(message)), "{message}");
         }
     }
 

@@ -16,12 +16,14 @@ use url::Url;
 
 use crate::auth::{TokenAuth, CLIENT_ID_HEADER};
 use crate::config::UqPayConfig;
+use crate::currency_cache::{CurrencyCache, CurrencyCheck};
 use crate::error::UqPayErrorClassifier;
 use crate::mapping::{
-    check_refund_currency, find_in_page, intent_created_at, list_query, nothing_left,
-    page_from_wire, refund_from_wire, remaining_refundable, search_windows, PreparedCreate,
+    check_cached_currency, check_refund_currency, find_in_page, intent_created_at, list_query,
+    nothing_left, page_from_wire, refund_from_wire, remaining_refundable, search_windows,
+    PreparedCreate,
 };
-use crate::token::{InMemoryTokenStore, TokenStore};
+use crate::token::TokenStore;
 use crate::webhook;
 use crate::wire::{WirePaymentIntent, WireRefund, WireRefundPage};
 
@@ -49,12 +51,17 @@ struct Inner {
     config: UqPayConfig,
     transport: Transport,
     auth: TokenAuth,
+    currencies: CurrencyCache,
 }
 
 impl UqPayClient {
-    /// A client keeping its token in this process ([`InMemoryTokenStore`]).
+    /// A client keeping its token where [`UqPayConfig::token_store`] says:
+    /// in this process by default ([`crate::InMemoryTokenStore`]), or in a
+    /// [`crate::FileTokenStore`] / `RedisTokenStore` shared with the other
+    /// processes using this client id (`UQPAY_TOKEN_STORE`).
     pub fn new(config: UqPayConfig) -> Result<Self, RefundError> {
-        Self::with_token_store(config, Arc::new(InMemoryTokenStore::new()))
+        let store = config.token_store().build(&config)?;
+        Self::with_token_store(config, store)
     }
 
     /// A client keeping its token in `store`. Give every client of the same
@@ -85,6 +92,7 @@ impl UqPayClient {
                 config,
                 transport,
                 auth,
+                currencies: CurrencyCache::default(),
             }),
         })
     }
@@ -115,6 +123,18 @@ impl UqPayClient {
         on_behalf_of: Option<&str>,
     ) -> Result<Option<Money>, RefundError> {
         let payment_id = request.payment_id();
+        let currencies = &self.inner.currencies;
+        if let RefundAmount::Partial(money) = request.amount() {
+            let check = self.inner.config.currency_check();
+            match (check, currencies.get(on_behalf_of, payment_id)) {
+                (CurrencyCheck::Trusted, _) => return Ok(Some(*money)),
+                (CurrencyCheck::Cached, Some(currency)) => {
+                    check_cached_currency(currency, payment_id, money)?;
+                    return Ok(Some(*money));
+                }
+                _ => {}
+            }
+        }
         let url = self.url(&["v2", "payment_intents", payment_id]);
         let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
         if let Some(account) = on_behalf_of {
@@ -128,7 +148,8 @@ impl UqPayClient {
                 auth,
                 |intent: WirePaymentIntent, response| match request.amount() {
                     RefundAmount::Partial(money) => {
-                        check_refund_currency(&intent, payment_id, money)?;
+                        let currency = check_refund_currency(&intent, payment_id, money)?;
+                        currencies.insert(on_behalf_of, payment_id, currency);
                         Ok(Some(*money))
                     }
                     RefundAmount::Full => {

@@ -5,9 +5,13 @@ use std::fmt;
 use std::time::Duration;
 
 use http::HeaderValue;
-use refundkit_core::transport::{BaseUrl, TransportConfig};
+use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
 use refundkit_core::{ExposeSecret, RefundError, SecretString};
+
+use crate::currency_cache::CurrencyCheck;
+
+use crate::store::{TokenStoreSetting, TOKEN_STORE_VAR};
 
 /// The UQPay sandbox API base URL.
 pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.uqpaytech.com/api";
@@ -60,9 +64,11 @@ pub struct UqPayConfig {
     environment: Environment,
     base_url: BaseUrl,
     on_behalf_of: Option<String>,
+    currency_check: CurrencyCheck,
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
+    token_store: TokenStoreSetting,
 }
 
 impl UqPayConfig {
@@ -74,16 +80,19 @@ impl UqPayConfig {
             environment: Environment::Sandbox,
             base_url: None,
             on_behalf_of: None,
+            currency_check: CurrencyCheck::default(),
             webhook_secret: None,
             webhook_tolerance: DEFAULT_TOLERANCE,
             transport: TransportConfig::default(),
+            token_store: TokenStoreSetting::Memory,
         }
     }
 
     /// Reads `UQPAY_CLIENT_ID`, `UQPAY_API_KEY`, `UQPAY_ENVIRONMENT`
     /// (`sandbox` | `production`; optional when `UQPAY_BASE_URL` is set) and
-    /// the optional `UQPAY_BASE_URL`,
-    /// `UQPAY_ON_BEHALF_OF` and `UQPAY_WEBHOOK_SECRET` from the process environment.
+    /// the optional `UQPAY_BASE_URL`, `UQPAY_ON_BEHALF_OF`,
+    /// `UQPAY_WEBHOOK_SECRET` and `UQPAY_TOKEN_STORE` (see
+    /// [`TokenStoreSetting::parse`]) from the process environment.
     pub fn from_env() -> Result<Self, RefundError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -117,7 +126,11 @@ impl UqPayConfig {
         if let Some(secret) = optional(WEBHOOK_SECRET_VAR) {
             builder = builder.webhook_secret(SecretString::from(secret));
         }
-        builder.build()
+        if let Some(store) = optional(TOKEN_STORE_VAR) {
+            builder = builder.token_store(TokenStoreSetting::parse(&store, &lookup)?);
+        }
+        let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
+        builder.transport(transport).build()
     }
 
     /// The API client id (sent as `x-client-id`; not a secret).
@@ -140,6 +153,11 @@ impl UqPayConfig {
         self.on_behalf_of.as_deref()
     }
 
+    /// How a partial refund's currency is checked ([`CurrencyCheck`]).
+    pub fn currency_check(&self) -> CurrencyCheck {
+        self.currency_check
+    }
+
     /// Whether a webhook secret is configured.
     pub fn has_webhook_secret(&self) -> bool {
         self.webhook_secret.is_some()
@@ -153,6 +171,11 @@ impl UqPayConfig {
     /// The transport settings (timeouts, retries).
     pub fn transport(&self) -> &TransportConfig {
         &self.transport
+    }
+
+    /// Where [`crate::UqPayClient::new`] keeps the token (default: in memory).
+    pub fn token_store(&self) -> &TokenStoreSetting {
+        &self.token_store
     }
 
     pub(crate) fn api_key(&self) -> &SecretString {
@@ -178,6 +201,7 @@ impl fmt::Debug for UqPayConfig {
             )
             .field("webhook_tolerance", &self.webhook_tolerance)
             .field("transport", &self.transport)
+            .field("token_store", &self.token_store)
             .finish()
     }
 }
@@ -191,9 +215,11 @@ pub struct UqPayConfigBuilder {
     environment: Environment,
     base_url: Option<String>,
     on_behalf_of: Option<String>,
+    currency_check: CurrencyCheck,
     webhook_secret: Option<SecretString>,
     webhook_tolerance: Duration,
     transport: TransportConfig,
+    token_store: TokenStoreSetting,
 }
 
 impl UqPayConfigBuilder {
@@ -217,6 +243,13 @@ impl UqPayConfigBuilder {
         self
     }
 
+    /// How a partial refund's currency is checked before the create
+    /// (default [`CurrencyCheck::Cached`]: one payment-intent read per payment).
+    pub fn currency_check(mut self, check: CurrencyCheck) -> Self {
+        self.currency_check = check;
+        self
+    }
+
     /// The secret webhook deliveries are signed with.
     pub fn webhook_secret(mut self, secret: SecretString) -> Self {
         self.webhook_secret = Some(secret);
@@ -232,6 +265,14 @@ impl UqPayConfigBuilder {
     /// Timeouts and retry policy.
     pub fn transport(mut self, transport: TransportConfig) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Where [`crate::UqPayClient::new`] keeps the token (default
+    /// [`TokenStoreSetting::Memory`]). Every process using this client id
+    /// must share one store: see [`crate::FileTokenStore`].
+    pub fn token_store(mut self, setting: TokenStoreSetting) -> Self {
+        self.token_store = setting;
         self
     }
 
@@ -275,9 +316,11 @@ impl UqPayConfigBuilder {
             environment: self.environment,
             base_url,
             on_behalf_of,
+            currency_check: self.currency_check,
             webhook_secret: self.webhook_secret,
             webhook_tolerance: self.webhook_tolerance,
             transport: self.transport,
+            token_store: self.token_store,
         })
     }
 }
@@ -304,6 +347,7 @@ impl fmt::Debug for UqPayConfigBuilder {
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("token_store", &self.token_store)
             .finish_non_exhaustive()
     }
 }

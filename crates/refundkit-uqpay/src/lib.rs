@@ -7,7 +7,11 @@
 //!
 //! - **Auth**: a token from `POST /v1/connect/token`, shared by every clone of
 //!   the client, refreshed single-flight 5 minutes before it expires and
-//!   re-minted once when UQPay says it expired ([`TokenStore`]).
+//!   re-minted once when UQPay says it expired ([`TokenStore`]). UQPay keeps
+//!   one live token per client id, so processes sharing a client id share
+//!   one store: [`FileTokenStore`] on one host, `RedisTokenStore` (feature
+//!   `redis`) for a fleet, chosen with `UQPAY_TOKEN_STORE`
+//!   ([`TokenStoreSetting`]); the default keeps the token in this process.
 //! - **Create**: validated against UQPay's limits before anything is sent;
 //!   the request's idempotency key is sent as `x-idempotency-key` on every
 //!   attempt. A create whose answer is lost is
@@ -50,8 +54,10 @@
 mod auth;
 mod client;
 mod config;
+mod currency_cache;
 mod error;
 mod mapping;
+mod store;
 mod token;
 mod wire;
 
@@ -60,6 +66,13 @@ pub mod webhook;
 pub use client::UqPayClient;
 pub use config::{
     Environment, UqPayConfig, UqPayConfigBuilder, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
+};
+pub use currency_cache::CurrencyCheck;
+#[cfg(feature = "redis")]
+pub use store::RedisTokenStore;
+pub use store::{
+    refresh_lock_ttl, FileTokenStore, TokenStoreError, TokenStoreSetting, PROBE_INTERVAL,
+    STORE_TIMEOUT, TOKEN_STORE_VAR,
 };
 pub use token::{
     AccessToken, InMemoryTokenStore, MintedToken, TokenMinter, TokenStore, REFRESH_MARGIN,

@@ -262,9 +262,20 @@ pub(crate) fn check_refund_currency(
     intent: &WirePaymentIntent,
     payment_id: &str,
     amount: &Money,
-) -> Result<(), RefundError> {
+) -> Result<Currency, RefundError> {
     let intent_currency = Currency::new(&intent.currency)
         .map_err(|e| decode_error(format!("payment intent {payment_id}: currency: {e}")))?;
+    check_cached_currency(intent_currency, payment_id, amount)?;
+    Ok(intent_currency)
+}
+
+/// Refuses a partial refund whose currency is not `intent_currency`, the
+/// payment's (read now, or remembered from an earlier read).
+pub(crate) fn check_cached_currency(
+    intent_currency: Currency,
+    payment_id: &str,
+    amount: &Money,
+) -> Result<(), RefundError> {
     let requested = amount.currency();
     if requested != intent_currency {
         let message = format!(

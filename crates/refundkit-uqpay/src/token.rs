@@ -114,6 +114,15 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// Drops the current token if it is still `generation`.
     async fn invalidate(&self, generation: CredentialGeneration);
 
+    /// Whether every process using this client id goes through this store
+    /// (default: no). A shared store's current token that UQPay calls
+    /// invalid is dead for every process, so it is replaced once, under the
+    /// lock; a process-local store's is left alone: some process outside it
+    /// minted, and replacing its token would start a war of mints.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     /// Single-flight refresh. `stale` is the token the caller found unusable
     /// (`None`: it found none). If by the time the refresh lock is held the
     /// current token is another one, that token is returned and nothing is

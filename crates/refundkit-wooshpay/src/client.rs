@@ -10,9 +10,9 @@ use refundkit_core::transport::{
     insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
 use refundkit_core::{
-    check_echo, check_provider_id, Capabilities, ExposeSecret, IdempotencyKey, ListRefunds,
-    OffsetDateTime, ProviderError, ProviderKind, Refund, RefundAmount, RefundError, RefundEvent,
-    RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
+    check_echo, check_provider_id, Capabilities, ErrorKind, ExposeSecret, IdempotencyKey,
+    ListRefunds, OffsetDateTime, ProviderError, ProviderKind, Refund, RefundAmount, RefundError,
+    RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
 };
 use secrecy::zeroize::Zeroizing;
 
@@ -114,7 +114,7 @@ impl RefundProvider for WooshPayClient {
         let url = self.config.base_url.join(&["v1", "refunds"]);
         let api = ApiRequest::post_json(Operation::CreateRefund, url, &body)?
             .idempotency_key(IDEMPOTENCY_HEADER, request.idempotency_key());
-        let refund = self
+        let created = self
             .send_for_refund(&api, |refund| {
                 check_payment_echo(refund, request.payment_id()).and_then(|refund| {
                     match request.amount() {
@@ -125,7 +125,25 @@ impl RefundProvider for WooshPayClient {
                     }
                 })
             })
-            .await?;
+            .await;
+        let refund = match created {
+            // A full refund refused as "already refunded" may be this very
+            // refund, made earlier with this key after the provider forgot
+            // it: replay it as a create inside the window would.
+            Err(error @ RefundError::Provider(_))
+                if request.amount() == &RefundAmount::Full
+                    && error.kind() == Some(ErrorKind::RefundExceedsAvailable) =>
+            {
+                match self
+                    .find_refund_by_key(request.payment_id(), request.idempotency_key())
+                    .await
+                {
+                    Ok(Some(refund)) => refund,
+                    _ => return Err(error),
+                }
+            }
+            other => other?,
+        };
         tracing::debug!(refund_id = %refund.id, status = %refund.status, "wooshpay refund created");
         Ok(refund)
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use refundkit_core::transport::{BaseUrl, TransportConfig};
+use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
 use refundkit_core::{Currency, ExposeSecret, RefundError, SecretString};
 
@@ -100,7 +100,8 @@ impl WooshPayConfig {
         if let Some(secret) = optional(ENV_WEBHOOK_SECRET) {
             builder = builder.webhook_secret(SecretString::from(secret));
         }
-        builder.build()
+        let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
+        builder.transport(transport).build()
     }
 
     /// The base URL requests go to.

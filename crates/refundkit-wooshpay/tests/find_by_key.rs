@@ -129,3 +129,48 @@ async fn a_uqpay_option_is_refused_naming_it_and_nothing_is_sent() {
     }
     any.assert_calls_async(0).await;
 }
+
+#[tokio::test]
+async fn a_full_refund_refused_as_already_refunded_replays_the_refund_made_with_its_key() {
+    let server = MockServer::start_async().await;
+    let full = request(RefundAmount::Full, RefundReason::Duplicate);
+    let key = *full.idempotency_key();
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds");
+            then.status(400).json_body(error_json(
+                "invalid_request_error",
+                "charge_already_refunded",
+                "Charge has already been refunded.",
+            ));
+        })
+        .await;
+    let mut list = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/refunds");
+            then.status(200).json_body(json!({
+                "object": "list", "has_more": false, "data": [stamped("re_first", &key)]
+            }));
+        })
+        .await;
+
+    let replayed = client(&server).create_refund(&full).await.unwrap();
+    assert_eq!(replayed.id.as_str(), "re_first");
+
+    // With no refund carrying the key, the refusal stands.
+    list.delete_async().await;
+    list = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/refunds");
+            then.status(200)
+                .json_body(json!({"object": "list", "has_more": false, "data": []}));
+        })
+        .await;
+    let error = client(&server).create_refund(&full).await.unwrap_err();
+    assert_eq!(
+        error.kind(),
+        Some(refundkit_core::ErrorKind::RefundExceedsAvailable)
+    );
+    create.assert_calls_async(2).await;
+    list.assert_calls_async(1).await;
+}

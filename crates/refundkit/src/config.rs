@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use refundkit_core::transport::{TransportConfig, TransportSettings};
 use refundkit_core::{redact_url, ProviderKind, RefundError, KEY_NAMESPACE_VARIABLE, REDACTED};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -19,7 +20,8 @@ pub const PROVIDER_VARIABLE: &str = "REFUNDKIT_PROVIDER";
 ///
 /// ```json
 /// { "default": "uqpay",
-///   "uqpay": { "client_id": "...", "api_key": "...", "environment": "sandbox" },
+///   "uqpay": { "client_id": "...", "api_key": "...", "environment": "sandbox",
+///              "token_store": "file" },
 ///   "wooshpay": { "secret_key": "sk_test_..." } }
 /// ```
 ///
@@ -33,6 +35,11 @@ pub struct RefundsConfig {
     /// `REFUNDKIT_KEY_NAMESPACE`: the namespace references become keys in.
     #[serde(default)]
     pub key_namespace: Option<String>,
+    /// Timeouts and retry bounds for every provider (`REFUNDKIT_TIMEOUT_MS`
+    /// and friends in the environment): `{"timeout_ms": 10000,
+    /// "connect_timeout_ms": 2000, "retry_attempts": 3, "retry_max_elapsed_ms": 30000}`.
+    #[serde(default)]
+    pub transport: Option<TransportSettings>,
     /// UQPay settings.
     pub uqpay: Option<UqPaySettings>,
     /// WooshPay settings.
@@ -58,6 +65,11 @@ pub struct UqPaySettings {
     pub on_behalf_of: Option<String>,
     /// `UQPAY_WEBHOOK_SECRET`.
     pub webhook_secret: Option<SecretString>,
+    /// `UQPAY_TOKEN_STORE`: `memory` (default), `file`, `file:PATH`,
+    /// `redis://…` or `rediss://…` (secret: a Redis URL may hold a password).
+    /// `file` resolves against `XDG_CACHE_HOME` / `HOME` of this process.
+    #[serde(default)]
+    pub token_store: Option<SecretString>,
 }
 
 /// WooshPay settings in a [`RefundsConfig`] (same meaning as the `WOOSHPAY_*` variables).
@@ -88,6 +100,7 @@ impl fmt::Debug for RefundsConfig {
         f.debug_struct("RefundsConfig")
             .field("default", &default)
             .field("key_namespace", &self.key_namespace)
+            .field("transport", &self.transport)
             .field("uqpay", &self.uqpay)
             .field("wooshpay", &self.wooshpay)
             .finish()
@@ -132,6 +145,23 @@ fn unavailable(kind: ProviderKind) -> RefundError {
             "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
         )),
     }
+}
+
+/// What to set when no provider is configured, for the providers compiled in.
+fn no_provider_message() -> String {
+    let mut options = Vec::new();
+    if cfg!(feature = "uqpay") {
+        options.push(
+            "UQPAY_CLIENT_ID and UQPAY_API_KEY (UqPay; UQPAY_ENVIRONMENT or UQPAY_BASE_URL too)",
+        );
+    }
+    if cfg!(feature = "wooshpay") {
+        options.push("WOOSHPAY_SECRET_KEY (WooshPay)");
+    }
+    format!(
+        "no refund provider is configured: set {}",
+        options.join(", or ")
+    )
 }
 
 /// Refuses a provider this build cannot serve, naming the cargo feature.
@@ -200,7 +230,11 @@ impl Refunds {
         if let Some(namespace) = lookup(KEY_NAMESPACE_VARIABLE).filter(|v| !v.trim().is_empty()) {
             builder = builder.key_namespace(namespace);
         }
-        builder.build()
+        let refunds = builder.build()?;
+        if refunds.providers().next().is_none() {
+            return Err(RefundError::Config(no_provider_message()));
+        }
+        Ok(refunds)
     }
 
     /// Builds from a [`RefundsConfig`] (e.g. a section of your config file).
@@ -208,11 +242,12 @@ impl Refunds {
     /// the cargo feature.
     pub fn from_config(config: RefundsConfig) -> Result<Self, RefundError> {
         let mut builder = Refunds::builder();
+        let transport = config.transport.unwrap_or_default();
         if let Some(settings) = config.uqpay {
-            builder = builder.with_shared(uqpay_from_settings(settings)?);
+            builder = builder.with_shared(uqpay_from_settings(settings, &transport)?);
         }
         if let Some(settings) = config.wooshpay {
-            builder = builder.with_shared(wooshpay_from_settings(settings)?);
+            builder = builder.with_shared(wooshpay_from_settings(settings, &transport)?);
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider("default", name)?);
@@ -247,15 +282,19 @@ fn client_from_lookup(
     }
 }
 
-fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider>, RefundError> {
+fn uqpay_from_settings(
+    settings: UqPaySettings,
+    transport: &TransportSettings,
+) -> Result<Arc<dyn RefundProvider>, RefundError> {
     #[cfg(feature = "uqpay")]
     {
         use refundkit_uqpay::{Environment, UqPayClient, UqPayConfig};
         let environment = Environment::from_setting(&settings.environment).ok_or_else(|| {
             RefundError::Config("uqpay.environment must be sandbox or production".into())
         })?;
-        let mut config =
-            UqPayConfig::builder(settings.client_id, settings.api_key).environment(environment);
+        let mut config = UqPayConfig::builder(settings.client_id, settings.api_key)
+            .environment(environment)
+            .transport(transport.apply(TransportConfig::default()));
         if let Some(url) = &settings.base_url {
             config = config.base_url(url);
         }
@@ -265,22 +304,36 @@ fn uqpay_from_settings(settings: UqPaySettings) -> Result<Arc<dyn RefundProvider
         if let Some(secret) = settings.webhook_secret {
             config = config.webhook_secret(secret);
         }
+        if let Some(store) = &settings.token_store {
+            use secrecy::ExposeSecret;
+            let setting = refundkit_uqpay::TokenStoreSetting::parse(store.expose_secret(), |name| {
+                std::env::var(name).ok()
+            })
+            .map_err(|_| {
+                RefundError::Config(
+                    "uqpay.token_store must be memory, file, file:PATH, redis://… or rediss://… (file needs XDG_CACHE_HOME or HOME)".into(),
+                )
+            })?;
+            config = config.token_store(setting);
+        }
         Ok(Arc::new(UqPayClient::new(config.build()?)?))
     }
     #[cfg(not(feature = "uqpay"))]
     {
-        let _ = settings;
+        let _ = (settings, transport);
         Err(unavailable(ProviderKind::UqPay))
     }
 }
 
 fn wooshpay_from_settings(
     settings: WooshPaySettings,
+    transport: &TransportSettings,
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
     #[cfg(feature = "wooshpay")]
     {
         use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
-        let mut config = WooshPayConfig::builder(settings.secret_key);
+        let mut config = WooshPayConfig::builder(settings.secret_key)
+            .transport(transport.apply(TransportConfig::default()));
         if let Some(url) = &settings.base_url {
             config = config.base_url(url);
         }
@@ -291,7 +344,7 @@ fn wooshpay_from_settings(
     }
     #[cfg(not(feature = "wooshpay"))]
     {
-        let _ = settings;
+        let _ = (settings, transport);
         Err(unavailable(ProviderKind::WooshPay))
     }
 }

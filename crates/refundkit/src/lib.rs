@@ -79,7 +79,7 @@ mod refunds;
 pub mod webhooks;
 
 pub use config::{RefundsConfig, UqPaySettings, WooshPaySettings, PROVIDER_VARIABLE};
-pub use refunds::{Refunds, RefundsBuilder};
+pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 
 pub use refundkit_core::*;
 

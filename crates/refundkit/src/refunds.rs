@@ -4,13 +4,53 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use futures::Stream;
 use http::HeaderMap;
 use refundkit_core::{
     recover_refund, wait_for_final_with_progress, IdempotencyKey, ListRefunds, PollPolicy,
     ProviderKind, Refund, RefundError, RefundEvent, RefundPage, RefundProvider, RefundRef,
     RefundRequest, DEFAULT_KEY_NAMESPACE,
 };
+use refundkit_core::{refund_many, Money, RefundStatus};
 use time::OffsetDateTime;
+
+/// Pages of 100 read by [`Refunds::payment_refunds`] at most.
+const MAX_PAYMENT_PAGES: u32 = 100;
+
+/// A payment's refunds and what they add up to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PaymentRefunds {
+    /// Every refund listed for the payment, newest first as the provider lists them.
+    pub refunds: Vec<Refund>,
+    /// The total of the refunds that did not fail or get canceled, one entry
+    /// per currency (a payment has one; more means the provider answered
+    /// oddly and is worth a look).
+    pub refunded: Vec<Money>,
+}
+
+impl PaymentRefunds {
+    fn new(refunds: Vec<Refund>) -> Result<Self, RefundError> {
+        let mut refunded: Vec<Money> = Vec::new();
+        for refund in &refunds {
+            if matches!(refund.status, RefundStatus::Failed | RefundStatus::Canceled) {
+                continue;
+            }
+            match refunded
+                .iter_mut()
+                .find(|total| total.currency() == refund.amount.currency())
+            {
+                Some(total) => {
+                    *total = total.checked_add(&refund.amount).ok_or_else(|| {
+                        RefundError::decode(refund.provider, "the refunded total is out of range")
+                    })?;
+                }
+                None => refunded.push(refund.amount),
+            }
+        }
+        Ok(Self { refunds, refunded })
+    }
+}
 
 /// The providers a backend uses, and which one new refunds go to.
 ///
@@ -140,6 +180,50 @@ impl Refunds {
         self.provider(provider)?
             .find_refund_by_key(payment_id, key)
             .await
+    }
+
+    /// Creates many refunds at the default provider with at most
+    /// `concurrency` in flight, results in request order. Each request keeps
+    /// its own key, so the batch can be re-run after a crash.
+    pub fn refund_many<'a>(
+        &'a self,
+        requests: impl IntoIterator<Item = RefundRequest> + 'a,
+        concurrency: usize,
+    ) -> Result<impl Stream<Item = Result<Refund, RefundError>> + 'a, RefundError> {
+        let provider = self.default_client()?.as_ref();
+        Ok(refund_many(provider, requests, concurrency))
+    }
+
+    /// Cancels a refund that has not settled, where its provider supports it
+    /// (`capabilities().cancel_refund`); else `Unsupported`.
+    pub async fn cancel_refund(&self, refund: &RefundRef) -> Result<Refund, RefundError> {
+        self.provider(refund.provider)?
+            .cancel_refund(&refund.id)
+            .await
+    }
+
+    /// Every refund of `payment_id` at `provider` (all pages) and the total
+    /// refunded by those that did not fail or get canceled, per currency.
+    pub async fn payment_refunds(
+        &self,
+        provider: ProviderKind,
+        payment_id: &str,
+    ) -> Result<PaymentRefunds, RefundError> {
+        let client = self.provider(provider)?;
+        let mut refunds = Vec::new();
+        let mut page = 1;
+        loop {
+            let mut query = ListRefunds::default().page(page).page_size(100);
+            query.payment_id = Some(payment_id.to_string());
+            let listed = client.list_refunds(&query).await?;
+            let more = listed.has_more();
+            refunds.extend(listed.refunds);
+            if !more || page >= MAX_PAYMENT_PAGES {
+                break;
+            }
+            page += 1;
+        }
+        PaymentRefunds::new(refunds)
     }
 
     /// Reads a refund wherever it lives.

@@ -50,16 +50,21 @@ pub fn verify_from_env(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<RefundEvent, RefundError> {
+    verify_from_env_at(provider, headers, body, OffsetDateTime::now_utc())
+}
+
+/// [`verify_from_env`] with the timestamp checked against `now` (a stored
+/// delivery verified later).
+pub fn verify_from_env_at(
+    provider: ProviderKind,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: OffsetDateTime,
+) -> Result<RefundEvent, RefundError> {
     let variable = secret_variable(provider)?;
     let secret = std::env::var(variable)
         .ok()
         .filter(|value| !value.is_empty())
         .ok_or_else(|| RefundError::Config(format!("{variable} is not set")))?;
-    verify(
-        provider,
-        &SecretString::from(secret),
-        headers,
-        body,
-        OffsetDateTime::now_utc(),
-    )
+    verify(provider, &SecretString::from(secret), headers, body, now)
 }

@@ -39,8 +39,15 @@ fn config_error(result: Result<Refunds, RefundError>) -> String {
 }
 
 #[test]
-fn nothing_set_configures_nothing_and_creating_says_why() {
-    let refunds = Refunds::from_lookup(lookup(&[])).unwrap();
+fn nothing_set_is_a_config_error_naming_the_variables_to_set() {
+    // Configuring nothing used to succeed with zero providers and fail only
+    // on the first create; now it says what to set, up front.
+    let message = config_error(Refunds::from_lookup(lookup(&[])));
+    for variable in ["UQPAY_CLIENT_ID", "UQPAY_API_KEY", "WOOSHPAY_SECRET_KEY"] {
+        assert!(message.contains(variable), "{message}");
+    }
+    // The builder still builds an empty router for code that adds providers.
+    let refunds = Refunds::builder().build().unwrap();
     assert_eq!(refunds.providers().count(), 0);
     assert_eq!(refunds.default_provider(), None);
 }
@@ -149,4 +156,78 @@ fn config_files_with_unknown_fields_are_refused() {
         serde_json::json!({"uqpay": {"client_id": "c", "api_key": "k", "environment": "sandbox", "apikey": "typo"}}),
     );
     assert!(result.is_err());
+}
+
+#[test]
+fn timeouts_and_retry_bounds_come_from_the_environment_and_config_files() {
+    use std::time::Duration;
+    let mut vars = uqpay_vars();
+    vars.extend([
+        ("REFUNDKIT_TIMEOUT_MS", "2500"),
+        ("REFUNDKIT_CONNECT_TIMEOUT_MS", "700"),
+        ("REFUNDKIT_RETRY_ATTEMPTS", "2"),
+        ("REFUNDKIT_RETRY_MAX_ELAPSED_MS", "9000"),
+    ]);
+    let config = refundkit::uqpay::UqPayConfig::from_lookup(lookup(&vars)).unwrap();
+    let transport = config.transport();
+    assert_eq!(transport.timeout, Duration::from_millis(2500));
+    assert_eq!(transport.connect_timeout, Duration::from_millis(700));
+    assert_eq!(transport.retry.max_attempts, 2);
+    assert_eq!(transport.retry.max_elapsed, Duration::from_millis(9000));
+    let wooshpay = refundkit::wooshpay::WooshPayConfig::from_lookup(lookup(&[
+        ("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY),
+        ("REFUNDKIT_TIMEOUT_MS", "1500"),
+    ]))
+    .unwrap();
+    assert_eq!(wooshpay.transport().timeout, Duration::from_millis(1500));
+
+    let mut bad = uqpay_vars();
+    bad.push(("REFUNDKIT_RETRY_ATTEMPTS", "many"));
+    let message = config_error(Refunds::from_lookup(lookup(&bad)));
+    assert!(message.contains("REFUNDKIT_RETRY_ATTEMPTS"), "{message}");
+
+    let file: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "transport": {"timeout_ms": 10000, "retry_attempts": 3},
+        "wooshpay": {"secret_key": WOOSHPAY_KEY}
+    }))
+    .unwrap();
+    assert!(Refunds::from_config(file).is_ok());
+}
+
+#[test]
+fn the_token_store_is_configured_by_variable_or_config_file_and_never_echoed() {
+    let mut vars = uqpay_vars();
+    vars.push(("UQPAY_TOKEN_STORE", "file:/tmp/refundkit-from-env-tokens"));
+    let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
+    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
+
+    let mut vars = uqpay_vars();
+    vars.push(("UQPAY_TOKEN_STORE", "memcached://user:hunter2@cache:11211"));
+    let message = config_error(Refunds::from_lookup(lookup(&vars)));
+    assert!(
+        message.contains("UQPAY_TOKEN_STORE") && !message.contains("hunter2"),
+        "{message}"
+    );
+
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "uqpay": {"client_id": "client-1", "api_key": UQPAY_KEY, "environment": "sandbox",
+                  "token_store": "memcached://user:hunter2@cache:11211"}
+    }))
+    .unwrap();
+    assert!(!format!("{config:?}").contains("hunter2"));
+    let message = config_error(Refunds::from_config(config));
+    assert!(
+        message.contains("uqpay.token_store") && !message.contains("hunter2"),
+        "{message}"
+    );
+
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "uqpay": {"client_id": "client-1", "api_key": UQPAY_KEY, "environment": "sandbox",
+                  "token_store": "file:/tmp/refundkit-from-config-tokens"}
+    }))
+    .unwrap();
+    let refunds = Refunds::from_config(config).unwrap();
+    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
 }

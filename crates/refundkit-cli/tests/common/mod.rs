@@ -6,9 +6,15 @@ use std::process::{Child, Command, Output, Stdio};
 
 use refundkit_testkit::Simulator;
 
-/// The variables that point the CLI at `sim` (its own credentials).
+/// The variables that point the CLI at `sim` (its own credentials), with
+/// UQPay's shared token file in a cache directory of that simulator.
 pub fn env_for(sim: &Simulator) -> Vec<(String, String)> {
+    let port = sim
+        .uqpay_base_url()
+        .replace(|c: char| !c.is_ascii_digit(), "");
+    let cache = std::env::temp_dir().join(format!("refundkit-cli-tests-{port}"));
     [
+        ("XDG_CACHE_HOME", cache.display().to_string()),
         ("UQPAY_CLIENT_ID", sim.uqpay_client_id().to_string()),
         ("UQPAY_API_KEY", sim.uqpay_api_key().to_string()),
         ("UQPAY_ENVIRONMENT", "sandbox".to_string()),

@@ -22,7 +22,10 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 pub use adapter::{Authenticator, CredentialGeneration, ErrorClassifier};
-pub use config::{TransportConfig, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use config::{
+    TransportConfig, TransportSettings, CONNECT_TIMEOUT_VARIABLE, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, RETRY_ATTEMPTS_VARIABLE, RETRY_MAX_ELAPSED_VARIABLE, TIMEOUT_VARIABLE,
+};
 pub use decode::{decode_json, decode_value};
 pub use endpoint::BaseUrl;
 pub use redact::scrub;

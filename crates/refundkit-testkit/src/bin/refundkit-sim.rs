@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use refundkit_core::{Money, ProviderKind};
 use refundkit_testkit::{
-    mask_secret, PaymentSeed, ProviderSim, Simulator, DEFAULT_UQPAY_API_KEY,
+    mask_secret, PaymentSeed, ProviderSim, Simulator, SupersededAnswer, DEFAULT_UQPAY_API_KEY,
     DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY,
 };
 
@@ -43,6 +43,15 @@ fn parse_payment(text: &str) -> Result<PaymentArg, String> {
     })
 }
 
+/// What a superseded UQPay token gets (both wordings are seen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SupersededArg {
+    /// `invalid auth token`.
+    InvalidAuthToken,
+    /// `token has expired`.
+    TokenHasExpired,
+}
+
 /// Stateful UQPay and WooshPay simulators with fault injection.
 #[derive(Debug, Parser)]
 #[command(name = "refundkit-sim", version)]
@@ -62,6 +71,9 @@ struct Args {
     /// WooshPay secret key (HTTP Basic user) accepted.
     #[arg(long, value_name = "sk_test_...", default_value = DEFAULT_WOOSHPAY_SECRET_KEY)]
     wooshpay_secret_key: String,
+    /// The 401 a UQPay token superseded by a newer mint gets.
+    #[arg(long, value_enum, default_value_t = SupersededArg::InvalidAuthToken)]
+    uqpay_superseded_answer: SupersededArg,
     /// Seed a captured payment: PROVIDER:ID:CURRENCY:AMOUNT with AMOUNT in
     /// major units (e.g. uqpay:PI123:USD:100.00); an empty ID is generated.
     #[arg(long = "payment", value_name = "PROVIDER:ID:CURRENCY:AMOUNT", value_parser = parse_payment)]
@@ -114,7 +126,11 @@ async fn main() -> ExitCode {
         .uqpay_port(args.uqpay_port)
         .wooshpay_port(args.wooshpay_port)
         .uqpay_credentials(&args.uqpay_client_id, &args.uqpay_api_key)
-        .wooshpay_secret_key(&args.wooshpay_secret_key);
+        .wooshpay_secret_key(&args.wooshpay_secret_key)
+        .uqpay_superseded_answer(match args.uqpay_superseded_answer {
+            SupersededArg::InvalidAuthToken => SupersededAnswer::InvalidAuthToken,
+            SupersededArg::TokenHasExpired => SupersededAnswer::TokenHasExpired,
+        });
     if let Some(ms) = args.idempotency_window_ms {
         builder = builder.idempotency_window(Duration::from_millis(ms));
     }

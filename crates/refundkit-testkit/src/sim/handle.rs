@@ -8,7 +8,7 @@ use refundkit_core::{Money, OffsetDateTime, ProviderKind};
 
 use super::fault::{Calls, Fault, Route};
 use super::journal::JournalEntry;
-use super::{SimCore, SimCredentials};
+use super::{SimCore, SimCredentials, SupersededAnswer};
 use crate::model::{PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund};
 use crate::util::lock;
 
@@ -200,6 +200,22 @@ impl ProviderSim {
     /// value, its base64 and the decoded key): what a client must never show.
     pub fn echoed_secrets(&self) -> Vec<String> {
         self.core.echo.echoed()
+    }
+
+    /// UQPay: the 401 a token superseded by a newer mint gets from now on.
+    pub fn set_superseded_answer(&self, answer: SupersededAnswer) {
+        lock(&self.core.tokens).set_superseded_answer(answer);
+    }
+
+    /// UQPay: how many tokens have been minted (each invalidates the previous).
+    pub fn tokens_minted(&self) -> u64 {
+        lock(&self.core.tokens).minted()
+    }
+
+    /// UQPay: how many calls were refused with a 401 for their token
+    /// (superseded, expired, unknown, malformed).
+    pub fn token_rejections(&self) -> u64 {
+        lock(&self.core.tokens).rejected()
     }
 
     /// UQPay: every token minted so far is expired from now on; the next call

@@ -26,6 +26,7 @@ use crate::model::SettleMode;
 use fault::FaultScript;
 use journal::Journal;
 use server::{Api, Reply};
+pub use uqpay::SupersededAnswer;
 use uqpay::TokenStore;
 
 /// Default UQPay client id (`x-client-id`).
@@ -99,6 +100,7 @@ pub struct SimulatorBuilder {
     uqpay_api_key: String,
     wooshpay_secret_key: String,
     token_ttl: Duration,
+    superseded_answer: SupersededAnswer,
     settle_mode: SettleMode,
     idempotency_window: Duration,
 }
@@ -113,6 +115,7 @@ impl Default for SimulatorBuilder {
             uqpay_api_key: DEFAULT_UQPAY_API_KEY.into(),
             wooshpay_secret_key: DEFAULT_WOOSHPAY_SECRET_KEY.into(),
             token_ttl: DEFAULT_TOKEN_TTL,
+            superseded_answer: SupersededAnswer::default(),
             settle_mode: SettleMode::Instant,
             idempotency_window: DEFAULT_IDEMPOTENCY_WINDOW,
         }
@@ -152,6 +155,13 @@ impl SimulatorBuilder {
     /// UQPay token lifetime (default 30 minutes).
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
         self.token_ttl = ttl;
+        self
+    }
+
+    /// UQPay: the 401 a token superseded by a newer mint gets (default
+    /// [`SupersededAnswer::InvalidAuthToken`]). Either way it is refused.
+    pub fn uqpay_superseded_answer(mut self, answer: SupersededAnswer) -> Self {
+        self.superseded_answer = answer;
         self
     }
 
@@ -265,7 +275,11 @@ fn new_core(
             settings.idempotency_window,
             Clock::default(),
         )),
-        tokens: Mutex::new(TokenStore::new(settings.token_ttl)),
+        tokens: Mutex::new({
+            let mut tokens = TokenStore::new(settings.token_ttl);
+            tokens.set_superseded_answer(settings.superseded_answer);
+            tokens
+        }),
         echo: echo::EchoSecrets::default(),
     }
 }

@@ -74,8 +74,10 @@ async fn seed_create_request_and_response_round_trip_byte_for_byte() {
 async fn jpy_and_kwd_partial_refunds_send_exact_major_unit_strings() {
     let server = MockServer::start_async().await;
     token_ok(&server).await;
-    let client = client(&server);
     for (amount, currency) in [("1000", "JPY"), ("1.005", "KWD")] {
+        // One payment id with two currencies is a test fixture, not a real
+        // payment: a fresh client so no remembered currency carries over.
+        let client = client(&server);
         let request = partial(amount, currency);
         let intent = intent_mock(&server, PAYMENT_ID, currency, "5000", None, "SUCCEEDED").await;
         let create = server

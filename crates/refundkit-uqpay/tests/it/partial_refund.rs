@@ -4,7 +4,7 @@
 
 use httpmock::{Mock, MockServer};
 use refundkit_core::{ErrorKind, RefundError, RefundStatus};
-use refundkit_uqpay::RefundProvider;
+use refundkit_uqpay::{RefundProvider, UqPayClient};
 use serde_json::json;
 
 use crate::common::*;
@@ -177,4 +177,66 @@ async fn unknown_payment_intent_stops_a_partial_refund() {
     read_intent.assert_calls_async(1).await;
     create.assert_calls_async(0).await;
     assert_eq!(error.kind(), Some(ErrorKind::NotFound));
+}
+
+#[tokio::test]
+async fn a_payments_currency_is_read_once_then_remembered_and_still_enforced() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    let intent = usd_intent(&server, PAYMENT_ID).await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method("POST").path(REFUNDS_PATH);
+            then.status(200)
+                .json_body(refund_json("RF1", "1", "USD", "INITIATED"));
+        })
+        .await;
+    let client = client(&server);
+
+    for _ in 0..3 {
+        client.create_refund(&partial("1", "USD")).await.unwrap();
+    }
+    let error = client
+        .create_refund(&partial("1", "EUR"))
+        .await
+        .unwrap_err();
+
+    intent.assert_calls_async(1).await;
+    create.assert_calls_async(3).await;
+    let RefundError::Invalid(invalid) = &error else {
+        panic!("expected a validation error, got {error:?}");
+    };
+    assert_eq!(invalid.field(), "amount");
+}
+
+#[tokio::test]
+async fn always_reads_the_intent_and_trusted_never_does() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    let intent = usd_intent(&server, PAYMENT_ID).await;
+    server
+        .mock_async(|when, then| {
+            when.method("POST").path(REFUNDS_PATH);
+            then.status(200)
+                .json_body(refund_json("RF1", "1", "USD", "INITIATED"));
+        })
+        .await;
+    let with = |check| {
+        UqPayClient::new(
+            config_builder(&server)
+                .currency_check(check)
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+
+    let always = with(refundkit_uqpay::CurrencyCheck::Always);
+    for _ in 0..2 {
+        always.create_refund(&partial("1", "USD")).await.unwrap();
+    }
+    intent.assert_calls_async(2).await;
+    let trusted = with(refundkit_uqpay::CurrencyCheck::Trusted);
+    trusted.create_refund(&partial("1", "USD")).await.unwrap();
+    intent.assert_calls_async(2).await;
 }

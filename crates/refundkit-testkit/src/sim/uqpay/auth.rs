@@ -30,6 +30,18 @@ pub(crate) enum TokenCheck {
     Invalid,
 }
 
+/// What a token superseded by a newer mint gets: UQPay documents that it is
+/// invalid at once, not the wording of the 401 (both are seen).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SupersededAnswer {
+    /// `401 {"code":"unauthorized","message":"invalid auth token"}` (default).
+    #[default]
+    InvalidAuthToken,
+    /// `401 {"code":"token_expired","message":"token has expired"}`.
+    TokenHasExpired,
+}
+
 /// Every token minted, and the live one per client id.
 #[derive(Debug)]
 pub(crate) struct TokenStore {
@@ -37,6 +49,9 @@ pub(crate) struct TokenStore {
     signing_key: [u8; 16],
     tokens: HashMap<String, TokenRecord>,
     current: HashMap<String, String>,
+    superseded_answer: SupersededAnswer,
+    minted: u64,
+    rejected: u64,
 }
 
 impl TokenStore {
@@ -46,7 +61,28 @@ impl TokenStore {
             signing_key: *uuid::Uuid::new_v4().as_bytes(),
             tokens: HashMap::new(),
             current: HashMap::new(),
+            superseded_answer: SupersededAnswer::default(),
+            minted: 0,
+            rejected: 0,
         }
+    }
+
+    pub fn set_superseded_answer(&mut self, answer: SupersededAnswer) {
+        self.superseded_answer = answer;
+    }
+
+    /// Tokens minted so far.
+    pub fn minted(&self) -> u64 {
+        self.minted
+    }
+
+    /// Calls refused with a 401 for their token so far.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    fn count_rejection(&mut self) {
+        self.rejected = self.rejected.saturating_add(1);
     }
 
     pub fn ttl(&self) -> Duration {
@@ -66,6 +102,7 @@ impl TokenStore {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let token = self.jwt(client_id, expired_at);
+        self.minted = self.minted.saturating_add(1);
         if let Some(previous) = self.current.insert(client_id.to_string(), token.clone()) {
             if let Some(record) = self.tokens.get_mut(&previous) {
                 record.superseded = true;
@@ -85,7 +122,10 @@ impl TokenStore {
     pub fn check(&self, token: &str) -> TokenCheck {
         match self.tokens.get(token) {
             None => TokenCheck::Invalid,
-            Some(record) if record.superseded => TokenCheck::Invalid,
+            Some(record) if record.superseded => match self.superseded_answer {
+                SupersededAnswer::InvalidAuthToken => TokenCheck::Invalid,
+                SupersededAnswer::TokenHasExpired => TokenCheck::Expired,
+            },
             Some(record) if Instant::now() >= record.expires_at => TokenCheck::Expired,
             Some(record) => TokenCheck::Valid {
                 client_id: record.client_id.clone(),
@@ -152,7 +192,12 @@ pub(crate) fn authorize(core: &SimCore, request: &SimRequest) -> Result<(), Repl
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .ok_or_else(errors::token_format)?;
-    let check = lock(&core.tokens).check(token);
+    let mut tokens = lock(&core.tokens);
+    let check = tokens.check(token);
+    if !matches!(check, TokenCheck::Valid { .. }) {
+        tokens.count_rejection();
+    }
+    drop(tokens);
     match check {
         TokenCheck::Invalid => Err(errors::token_invalid()),
         TokenCheck::Expired => Err(errors::token_expired()),
@@ -186,6 +231,17 @@ mod tests {
         );
         store.expire_all();
         assert_eq!(store.check(&second), TokenCheck::Expired);
+        assert_eq!(store.check("nonsense"), TokenCheck::Invalid);
+        assert_eq!(store.minted(), 2);
+    }
+
+    #[test]
+    fn a_superseded_token_can_be_answered_as_expired() {
+        let mut store = TokenStore::new(Duration::from_secs(1800));
+        store.set_superseded_answer(SupersededAnswer::TokenHasExpired);
+        let (first, _) = store.mint("c1");
+        store.mint("c1");
+        assert_eq!(store.check(&first), TokenCheck::Expired);
         assert_eq!(store.check("nonsense"), TokenCheck::Invalid);
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::Method;
 
+pub use auth::SupersededAnswer;
 pub(crate) use auth::TokenStore;
 
 use super::fault::{Fault, Route};
