@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use refundkit::journal::{HistoryEntry, Journal, JournalEntry, JournaledRefunds, ReconcileOptions};
-use refundkit::{Money, PollPolicy, RefundError, Refunds, ValidationError};
+use refundkit::{Money, PollPolicy, RefundError, ValidationError};
 use serde::Serialize;
 
 use crate::args::{CreateArgs, HistoryArgs, ReconcileArgs};
@@ -20,7 +20,7 @@ async fn open(url: Option<&str>) -> Result<Journal, Failure> {
 
 async fn journaled(url: Option<&str>) -> Result<JournaledRefunds, Failure> {
     let journal = open(url).await?;
-    Ok(Refunds::from_env()?.journaled(journal))
+    Ok(crate::environment::refunds()?.journaled(journal))
 }
 
 /// `create` (and `recover`) with `--journal`: recorded first, reserved
