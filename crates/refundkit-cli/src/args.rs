@@ -27,6 +27,12 @@ pub struct Cli {
     /// (aligned columns, amounts with the currency's digits, for humans).
     #[arg(long, global = true, value_enum, default_value_t = crate::output::OutputFormat::Json)]
     pub output: crate::output::OutputFormat,
+    /// Journal every create in this database first (sqlite://refundkit.db —
+    /// created owner-only if absent — or postgres://...): a finished
+    /// --reference sends nothing again, an unfinished one is resumed with its
+    /// key, and --ceiling caps what the payment's refunds may add up to.
+    #[arg(long, global = true, env = "REFUNDKIT_JOURNAL", value_name = "URL")]
+    pub journal: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -105,6 +111,13 @@ pub enum Command {
         #[arg(long, default_value_t = 300)]
         timeout: u64,
     },
+    /// Resolve every unfinished refund in the --journal (a crash, a lost
+    /// answer, a pending refund) to exactly one, through the recover path;
+    /// safe to run in many places at once.
+    Reconcile(ReconcileArgs),
+    /// A payment's journaled refunds, their total and their history
+    /// (JSON; --table for people).
+    History(HistoryArgs),
     /// Print a shell completion script: `refundkit completions bash >
     /// /etc/bash_completion.d/refundkit` (or zsh, fish, elvish, powershell).
     Completions {
@@ -178,4 +191,68 @@ pub struct CreateArgs {
     /// UQPay: act for this connected sub-account.
     #[arg(long)]
     pub on_behalf_of: Option<String>,
+    /// With --journal: the most the payment's refunds may add up to, in
+    /// --currency (usually the captured amount); over it, nothing is sent.
+    #[arg(long, value_name = "AMOUNT")]
+    pub ceiling: Option<String>,
+}
+
+/// `refundkit reconcile` options.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Only refunds unchanged for this long (90s, 15m, 2h, 1d; default: all).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// Poll pending refunds until final, for at most this long (e.g. 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<std::time::Duration>,
+}
+
+/// `refundkit history` options.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The payment (intent) id.
+    #[arg(long)]
+    pub payment: String,
+    /// Print a table for people instead of JSON.
+    #[arg(long)]
+    pub table: bool,
+}
+
+/// `90`, `90s`, `15m`, `2h`, `1d`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| "expected a whole number with s, m, h or d (e.g. 15m)".to_string())?;
+    let seconds = match unit {
+        "" | "s" => Some(value),
+        "m" => value.checked_mul(60),
+        "h" => value.checked_mul(3600),
+        "d" => value.checked_mul(86_400),
+        _ => None,
+    }
+    .ok_or_else(|| "expected a whole number with s, m, h or d (e.g. 15m)".to_string())?;
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_take_seconds_minutes_hours_and_days() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
 }

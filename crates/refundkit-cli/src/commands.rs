@@ -11,17 +11,8 @@ use refundkit::{
 use serde::Serialize;
 
 use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
-
-/// A failure, with the idempotency key a create was sent with.
-#[derive(Debug)]
-pub struct Failure {
-    /// What went wrong.
-    pub error: RefundError,
-    /// The key of the create that failed, to retry with.
-    pub idempotency_key: Option<IdempotencyKey>,
-    /// What to do instead, appended to the message.
-    pub hint: Option<Hint>,
-}
+pub use crate::failure::Failure;
+use crate::journal;
 
 /// Advice appended to an error's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,22 +26,6 @@ impl std::fmt::Display for Hint {
         match self {
             Hint::WooshPayList => f.write_str(WOOSHPAY_LIST_HINT),
         }
-    }
-}
-
-impl From<RefundError> for Failure {
-    fn from(error: RefundError) -> Self {
-        Self {
-            error,
-            idempotency_key: None,
-            hint: None,
-        }
-    }
-}
-
-impl From<ValidationError> for Failure {
-    fn from(error: ValidationError) -> Self {
-        RefundError::Invalid(error).into()
     }
 }
 
@@ -76,6 +51,12 @@ pub enum Printed {
     Page(RefundPage),
     /// A verified webhook event (`verify-webhook`).
     Event(Box<RefundEvent>),
+    /// What a sweep did (`reconcile`).
+    Reconciled(journal::ReconcileOutput),
+    /// A payment's journaled refunds (`history`).
+    History(journal::HistoryOutput),
+    /// Text for people (`history --table`).
+    Text(String),
 }
 
 /// `create` / `recover` output: the refund's JSON plus how its key came about.
@@ -96,11 +77,17 @@ pub struct Created {
 /// has no documented refund list.
 pub const WOOSHPAY_LIST_HINT: &str = "WooshPay has no documented refund list: read a refund with `refundkit get wooshpay:re_...`, resolve one made with a known reference or key with `refundkit recover --provider wooshpay --payment PI --reference REF ...` (or the library's `Refunds::find_refund_by_key`)";
 
-/// Runs `command` and returns what to print.
-pub async fn run(command: Command) -> Result<Printed, Failure> {
+/// Runs `command` and returns what to print; `journal` is `--journal`.
+pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, Failure> {
     match command {
+        Command::Create(args) | Command::Recover(args) if journal.is_some() => {
+            let url = journal.unwrap_or_default();
+            journal::create(args, &url).await
+        }
         Command::Create(args) => create(args, Mode::Create).await,
         Command::Recover(args) => create(args, Mode::Recover).await,
+        Command::Reconcile(args) => journal::reconcile(args, journal.as_deref()).await,
+        Command::History(args) => journal::history(args, journal.as_deref()).await,
         Command::Get { reference } => {
             let reference = parse_ref(&reference)?;
             let refund = crate::environment::refunds()?
@@ -115,14 +102,11 @@ pub async fn run(command: Command) -> Result<Printed, Failure> {
             page_size,
         } => {
             if provider == ProviderArg::Wooshpay {
-                return Err(Failure {
-                    error: RefundError::Unsupported {
-                        provider: ProviderKind::WooshPay,
-                        operation: "list_refunds",
-                    },
-                    idempotency_key: None,
-                    hint: Some(Hint::WooshPayList),
-                });
+                let unsupported = RefundError::Unsupported {
+                    provider: ProviderKind::WooshPay,
+                    operation: "list_refunds",
+                };
+                return Err(Failure::from(unsupported).with_hint(Hint::WooshPayList));
             }
             let mut query = ListRefunds::default().page(page).page_size(page_size);
             query.payment_id = payment;
@@ -155,17 +139,18 @@ enum Mode {
     Recover,
 }
 
-async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
-    let key = match (&args.idempotency_key, &args.reference) {
+/// The key `args` ask for: given, derived from --reference, or fresh.
+pub fn key_of(args: &CreateArgs) -> Result<IdempotencyKey, Failure> {
+    Ok(match (&args.idempotency_key, &args.reference) {
         (Some(key), _) => IdempotencyKey::parse(key)?,
         (None, Some(reference)) => IdempotencyKey::derive(&args.namespace, reference)?,
         (None, None) => IdempotencyKey::new(),
-    };
-    let with_key = |error: RefundError| Failure {
-        error,
-        idempotency_key: Some(key),
-        hint: None,
-    };
+    })
+}
+
+async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
+    let key = key_of(&args)?;
+    let with_key = |error: RefundError| Failure::from(error).with_key(key);
     // Refused before anything was sent: no key worth printing.
     let request = build_request(&args, key)?;
     let refunds = crate::environment::refunds().map_err(with_key)?;
@@ -185,7 +170,10 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
 
 /// The request `args` describe, carrying `key` (derived from --reference in
 /// --namespace, when given, which the request then stamps).
-fn build_request(args: &CreateArgs, key: IdempotencyKey) -> Result<RefundRequest, ValidationError> {
+pub fn build_request(
+    args: &CreateArgs,
+    key: IdempotencyKey,
+) -> Result<RefundRequest, ValidationError> {
     let amount = match (&args.amount, &args.currency, args.full) {
         (Some(amount), Some(currency), false) => RefundAmount::Partial(
             Money::parse(amount, currency).map_err(|e| ValidationError::money("amount", e))?,

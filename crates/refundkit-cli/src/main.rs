@@ -7,31 +7,19 @@ mod args;
 mod bulk;
 mod commands;
 mod environment;
+mod failure;
+mod journal;
 mod output;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use refundkit::RefundError;
 use serde_json::json;
 
 use crate::args::{Cli, Command};
-use crate::commands::Failure;
-
-/// Exit codes: 2 invalid input or usage, 3 provider error, 4 outcome unknown,
-/// 5 configuration, 1 anything else.
-fn exit_code(error: &RefundError) -> u8 {
-    match error {
-        RefundError::Invalid(_) | RefundError::Unsupported { .. } | RefundError::Webhook(_) => 2,
-        RefundError::Provider(_)
-        | RefundError::NothingLeftToRefund { .. }
-        | RefundError::PaymentNotRefundable { .. } => 3,
-        RefundError::OutcomeUnknown { .. } => 4,
-        RefundError::Config(_) => 5,
-        _ => 1,
-    }
-}
+use crate::failure::Failure;
+use refundkit::RefundError;
 
 /// clap's whole message on one line: what is wrong and which arguments,
 /// without the "error: " prefix and the closing hint.
@@ -62,6 +50,10 @@ fn error_line(kind: &str, message: &str, retryable: bool, key: Option<String>) -
 }
 
 fn print(value: &commands::Printed, pretty: bool, format: output::OutputFormat) {
+    if let commands::Printed::Text(text) = value {
+        print!("{text}");
+        return;
+    }
     if format == output::OutputFormat::Table {
         print!("{}", output::table(value));
         return;
@@ -135,39 +127,28 @@ fn main() -> ExitCode {
                         "{}",
                         error_line(error.code(), &error.to_string(), false, None)
                     );
-                    ExitCode::from(exit_code(&error))
+                    ExitCode::from(Failure::from(error).exit_code)
                 }
             };
         }
         command => command,
     };
-    match runtime.block_on(commands::run(command)) {
+    match runtime.block_on(commands::run(command, cli.journal)) {
         Ok(value) => {
             print(&value, cli.pretty, cli.output);
             ExitCode::SUCCESS
         }
-        Err(Failure {
-            error,
-            idempotency_key,
-            hint,
-        }) => {
-            let key = error.idempotency_key().copied().or(idempotency_key);
-            // An unknown outcome is safe to retry with the printed key.
-            let retryable =
-                error.is_retryable() || matches!(error, RefundError::OutcomeUnknown { .. });
+        Err(failure) => {
             eprintln!(
                 "{}",
                 error_line(
-                    error.code(),
-                    &match hint {
-                        Some(hint) => format!("{error}; {hint}"),
-                        None => error.to_string(),
-                    },
-                    retryable,
-                    key.map(|k| k.to_string())
+                    failure.kind,
+                    &failure.message,
+                    failure.retryable,
+                    failure.idempotency_key.map(|k| k.to_string())
                 )
             );
-            ExitCode::from(exit_code(&error))
+            ExitCode::from(failure.exit_code)
         }
     }
 }

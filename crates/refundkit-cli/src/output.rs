@@ -185,6 +185,12 @@ pub fn table(value: &Printed) -> String {
             refund.row(refund_cells(&event.refund));
             format!("{}\n{}", object_table(&json).render(), refund.render())
         }
+        Printed::History(history) => crate::journal::table(history),
+        Printed::Reconciled(report) => {
+            let json = serde_json::to_value(report).unwrap_or(Value::Null);
+            object_table(&json).render()
+        }
+        Printed::Text(text) => text.clone(),
     }
 }
 

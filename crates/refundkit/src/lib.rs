@@ -73,6 +73,8 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod config;
+#[cfg(feature = "journal")]
+mod journaled;
 mod refunds;
 pub mod webhooks;
 
@@ -87,6 +89,13 @@ pub use refundkit_uqpay as uqpay;
 /// The WooshPay adapter (feature `wooshpay`).
 #[cfg(feature = "wooshpay")]
 pub use refundkit_wooshpay as wooshpay;
+
+/// Durable refund records: intent before sending, the amount reserved
+/// against the payment's ceiling, reconcile, webhook dedupe (feature
+/// `journal`; `journal-postgres` adds PostgreSQL). Start from
+/// [`Refunds::journaled`].
+#[cfg(feature = "journal")]
+pub use refundkit_journal as journal;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

@@ -1,0 +1,117 @@
+//! Step 5: a verified webhook updates its row once. The event id goes into
+//! `webhook_events` in the same transaction as the change, so a redelivery
+//! finds it and changes nothing.
+
+use refundkit_core::RefundEvent;
+use sqlx::any::AnyRow;
+
+use super::{append_history, now_ms, Store};
+use crate::entry::{JournalEntry, COLUMNS};
+use crate::error::JournalError;
+use crate::state::state_after_event;
+
+/// What applying an event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventApplied {
+    /// The row changed; one history entry was appended.
+    Changed {
+        /// The row's key.
+        idempotency_key: String,
+    },
+    /// The row already said what the event says.
+    Unchanged,
+    /// This event id was applied before: nothing was done.
+    Duplicate,
+    /// No journaled refund matches the event (made outside the journal).
+    NotJournaled,
+}
+
+pub(crate) async fn apply_event(
+    store: &Store,
+    event: &RefundEvent,
+) -> Result<EventApplied, JournalError> {
+    let provider = event.provider().as_str();
+    let refund = &event.refund;
+    let now = now_ms();
+    let mut tx = store.begin_write().await?;
+    let seen = sqlx::query(
+        "INSERT INTO webhook_events (provider, event_id, received_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(provider)
+    .bind(event.event_id.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(JournalError::database("record the event id"))?;
+    if seen.rows_affected() == 0 {
+        tx.rollback()
+            .await
+            .map_err(JournalError::database("roll back"))?;
+        return Ok(EventApplied::Duplicate);
+    }
+    let stamped_key = refund.idempotency_key().map(|key| key.to_string());
+    let sql = format!(
+        "SELECT {COLUMNS} FROM refunds WHERE provider = $1 \
+         AND (provider_refund_id = $2 OR idempotency_key = $3)"
+    );
+    let row: Option<AnyRow> = sqlx::query(&sql)
+        .bind(provider)
+        .bind(refund.id.as_str())
+        .bind(stamped_key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(JournalError::database("find the event's refund"))?;
+    let Some(entry) = row.as_ref().map(JournalEntry::from_row).transpose()? else {
+        tx.commit()
+            .await
+            .map_err(JournalError::database("commit the event id"))?;
+        return Ok(EventApplied::NotJournaled);
+    };
+    let next = state_after_event(entry.state, &refund.status);
+    let status = refund.status.as_str();
+    let same_status = entry.status.as_ref().map(|s| s.as_str()) == Some(status);
+    // A stale event on a final row is ignored rather than stored.
+    if next == entry.state && (same_status || entry.state.is_finished()) {
+        tx.commit()
+            .await
+            .map_err(JournalError::database("commit the event id"))?;
+        return Ok(EventApplied::Unchanged);
+    }
+    let key = entry.idempotency_key.to_string();
+    let refund_json = serde_json::to_string(refund)
+        .map_err(|_| JournalError::corrupt("refund", "cannot be written as JSON"))?;
+    sqlx::query(
+        "UPDATE refunds SET state = $1, status = $2, provider_refund_id = $3, refund = $4, \
+         raw = $5, updated_at = $6 WHERE idempotency_key = $7",
+    )
+    .bind(next.as_str())
+    .bind(status)
+    .bind(refund.id.as_str())
+    .bind(refund_json)
+    .bind(refund.raw.to_string())
+    .bind(now)
+    .bind(key.as_str())
+    .execute(&mut *tx)
+    .await
+    .map_err(JournalError::database("apply the event"))?;
+    let cause = format!("webhook:{}", event.event_id);
+    append_history(
+        &mut tx,
+        &key,
+        now,
+        Some(entry.state.as_str()),
+        next.as_str(),
+        Some(status),
+        &cause,
+        Some(event.kind.as_str()),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(JournalError::database("commit the event"))?;
+    Ok(EventApplied::Changed {
+        idempotency_key: key,
+    })
+}
