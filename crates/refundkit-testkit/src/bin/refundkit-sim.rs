@@ -315,13 +315,13 @@ struct Args {
     /// refund, as at a provider that has forgotten the key.
     #[arg(long, value_name = "MS")]
     idempotency_window_ms: Option<u64>,
-    /// Script a fault (repeat for more): [PROVIDER:]ROUTE:CALL:FAULT[:ARG].
+    /// Script a fault (repeat for more): `[PROVIDER:]ROUTE:CALL:FAULT[:ARG]`.
     /// PROVIDER uqpay or wooshpay (default both); ROUTE token, get_payment,
     /// create_refund, get_refund, list_refunds; CALL the route's call number
     /// from 1 (counting every request on it) or `every`; FAULT
-    /// server_error[:STATUS] (503), rate_limited[:SECS] (1),
-    /// malformed_json[:STATUS] (200), html[:STATUS] (502),
-    /// empty_body[:STATUS] (200), delay_response:MS, slow_commit:MS,
+    /// `server_error[:STATUS]` (503), `rate_limited[:SECS]` (1),
+    /// `malformed_json[:STATUS]` (200), `html[:STATUS]` (502),
+    /// `empty_body[:STATUS]` (200), delay_response:MS, slow_commit:MS,
     /// commit_then_drop, drop_unprocessed. E.g. create_refund:2:server_error:503.
     #[arg(long = "fault", value_name = "[PROVIDER:]ROUTE:CALL:FAULT[:ARG]", value_parser = parse_fault)]
     faults: Vec<FaultArg>,
