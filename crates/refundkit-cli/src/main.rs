@@ -2,6 +2,10 @@
 //! meaningful exit codes.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod args;
 mod bulk;
