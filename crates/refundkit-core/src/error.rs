@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::idempotency::IdempotencyKey;
-use crate::ids::ProviderKind;
+use crate::ids::ProviderId;
 use crate::money::MoneyError;
 use crate::refund::Refund;
 use crate::webhook::WebhookError;
@@ -128,7 +128,7 @@ impl fmt::Display for ErrorKind {
 #[non_exhaustive]
 pub struct ProviderError {
     /// Which provider answered.
-    pub provider: ProviderKind,
+    pub provider: ProviderId,
     /// The normalized class.
     pub kind: ErrorKind,
     /// The HTTP status.
@@ -146,7 +146,7 @@ pub struct ProviderError {
 impl ProviderError {
     /// A provider error of `kind` with HTTP `status`.
     pub fn new(
-        provider: ProviderKind,
+        provider: ProviderId,
         kind: ErrorKind,
         status: u16,
         message: impl Into<String>,
@@ -200,7 +200,7 @@ pub enum RefundError {
     #[error("outcome of the {provider} refund is unknown; retry with the same idempotency key {idempotency_key}: {source}")]
     OutcomeUnknown {
         /// The provider the create went to.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The key to retry with.
         idempotency_key: IdempotencyKey,
         /// The last error seen.
@@ -222,7 +222,7 @@ pub enum RefundError {
     #[error("{provider} transport error: {message}")]
     Transport {
         /// The provider called.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// What failed (secrets scrubbed).
         message: String,
         /// False only when the request certainly never reached the provider.
@@ -232,7 +232,7 @@ pub enum RefundError {
     #[error("{provider} did not answer within {after:?}")]
     Timeout {
         /// The provider called.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The timeout that expired.
         after: Duration,
     },
@@ -240,7 +240,7 @@ pub enum RefundError {
     #[error("could not decode the {provider} response: {message}")]
     Decode {
         /// The provider called.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// What was wrong.
         message: String,
     },
@@ -248,7 +248,7 @@ pub enum RefundError {
     #[error("{provider} does not support {operation}")]
     Unsupported {
         /// The provider asked.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The operation (`list_refunds`, `cancel_refund`, ...).
         operation: &'static str,
     },
@@ -264,7 +264,7 @@ pub enum RefundError {
     #[error("nothing is left to refund on {provider} payment {payment_id}, and no refund with this idempotency key exists on it (searched with list_refunds)")]
     NothingLeftToRefund {
         /// The provider holding the payment.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The payment.
         payment_id: String,
     },
@@ -274,7 +274,7 @@ pub enum RefundError {
     #[error("{provider} payment {payment_id} cannot be refunded: {reason}")]
     PaymentNotRefundable {
         /// The provider holding the payment.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The payment.
         payment_id: String,
         /// Why (the payment's state).
@@ -354,7 +354,7 @@ impl RefundError {
     }
 
     /// A decode error for `provider`.
-    pub fn decode(provider: ProviderKind, message: impl Into<String>) -> Self {
+    pub fn decode(provider: ProviderId, message: impl Into<String>) -> Self {
         RefundError::Decode {
             provider,
             message: message.into(),
@@ -379,7 +379,12 @@ mod tests {
     use super::*;
 
     fn provider(kind: ErrorKind) -> RefundError {
-        RefundError::Provider(ProviderError::new(ProviderKind::UqPay, kind, 400, "m"))
+        RefundError::Provider(ProviderError::new(
+            crate::ids::SAMPLE_PROVIDER,
+            kind,
+            400,
+            "m",
+        ))
     }
 
     #[test]
@@ -398,7 +403,7 @@ mod tests {
             (provider(ErrorKind::Other), false),
             (
                 RefundError::Transport {
-                    provider: ProviderKind::WooshPay,
+                    provider: crate::ids::OTHER_PROVIDER,
                     message: "connection refused".into(),
                     maybe_delivered: false,
                 },
@@ -406,27 +411,27 @@ mod tests {
             ),
             (
                 RefundError::Timeout {
-                    provider: ProviderKind::WooshPay,
+                    provider: crate::ids::OTHER_PROVIDER,
                     after: Duration::from_secs(1),
                 },
                 true,
             ),
             (ValidationError::new("amount", "zero").into(), false),
-            (RefundError::decode(ProviderKind::UqPay, "bad json"), false),
             (
-                RefundError::Config("UQPAY_API_KEY is missing".into()),
+                RefundError::decode(crate::ids::SAMPLE_PROVIDER, "bad json"),
                 false,
             ),
+            (RefundError::Config("ACME_API_KEY is missing".into()), false),
             (
                 RefundError::Unsupported {
-                    provider: ProviderKind::WooshPay,
+                    provider: crate::ids::OTHER_PROVIDER,
                     operation: "list_refunds",
                 },
                 false,
             ),
             (
                 RefundError::OutcomeUnknown {
-                    provider: ProviderKind::UqPay,
+                    provider: crate::ids::SAMPLE_PROVIDER,
                     idempotency_key: IdempotencyKey::new(),
                     source: Box::new(provider(ErrorKind::ProviderUnavailable)),
                 },

@@ -7,63 +7,139 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ValidationError;
 
-/// Which provider a refund lives at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ProviderKind {
-    /// UQPay Global Acquiring.
-    UqPay,
-    /// WooshPay.
-    WooshPay,
-    /// The in-memory test provider of `refundkit-testkit`.
-    InMemory,
+/// Longest provider name.
+pub const MAX_PROVIDER_ID_LEN: usize = 32;
+
+/// A provider's name: 1 to 32 lower-case ASCII letters, digits, `-` and `_`,
+/// starting with a letter (`acme`, `in-house-ledger`). The set is open: each
+/// adapter crate defines its own (`refundkit_uqpay::PROVIDER`), and so can a
+/// merchant's own provider. It is the `name` of a [`RefundRef`] (`name:id`)
+/// and the key the router, config and CLI use.
+///
+/// `Copy`, no allocation: the name is held inline.
+///
+/// ```
+/// use refundkit_core::ProviderId;
+///
+/// const ACME: ProviderId = ProviderId::from_static("acme");
+/// assert_eq!(ACME.as_str(), "acme");
+/// assert_eq!("ACME".parse::<ProviderId>()?, ACME); // text is read case-insensitively
+/// assert_eq!("acme pay".parse::<ProviderId>().unwrap_err().field(), "provider");
+/// # Ok::<(), refundkit_core::ValidationError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderId {
+    // `bytes[..len]` is the name; the rest is zero, so derived comparisons
+    // order and compare by name.
+    bytes: [u8; MAX_PROVIDER_ID_LEN],
+    len: u8,
 }
 
-impl ProviderKind {
-    /// Every provider kind.
-    pub const ALL: [ProviderKind; 3] = [
-        ProviderKind::UqPay,
-        ProviderKind::WooshPay,
-        ProviderKind::InMemory,
-    ];
-
-    /// The lower-case name used in refs, config and JSON (`uqpay`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::UqPay => "uqpay",
-            ProviderKind::WooshPay => "wooshpay",
-            ProviderKind::InMemory => "memory",
+/// Why a name is not a provider id, or `None` when it is one.
+const fn provider_id_problem(name: &[u8]) -> Option<&'static str> {
+    let mut rest = name;
+    let mut first = true;
+    let mut len = 0usize;
+    while let [byte, tail @ ..] = rest {
+        let ok = byte.is_ascii_lowercase()
+            || (!first && (byte.is_ascii_digit() || *byte == b'-' || *byte == b'_'));
+        if !ok {
+            return Some(
+                "must be lower-case ASCII letters, digits, '-' and '_', starting with a letter",
+            );
         }
+        first = false;
+        len += 1;
+        rest = tail;
+    }
+    if len == 0 {
+        Some("must not be empty")
+    } else if len > MAX_PROVIDER_ID_LEN {
+        Some("must be at most 32 characters")
+    } else {
+        None
     }
 }
 
-impl fmt::Display for ProviderKind {
+impl ProviderId {
+    /// The id named by a constant. Evaluated in a `const`, an invalid name is
+    /// a compile error; call [`str::parse`] for names read at run time.
+    pub const fn from_static(name: &'static str) -> Self {
+        if let Some(problem) = provider_id_problem(name.as_bytes()) {
+            panic!("{}", problem);
+        }
+        Self::copy_of(name.as_bytes())
+    }
+
+    /// Copies a checked name (at most `MAX_PROVIDER_ID_LEN` bytes) inline.
+    const fn copy_of(name: &[u8]) -> Self {
+        let mut bytes = [0u8; MAX_PROVIDER_ID_LEN];
+        let mut slots: &mut [u8] = &mut bytes;
+        let mut rest = name;
+        let mut len = 0u8;
+        while let ([byte, tail @ ..], [slot, more @ ..]) = (rest, slots) {
+            *slot = *byte;
+            rest = tail;
+            slots = more;
+            len += 1;
+        }
+        Self { bytes, len }
+    }
+
+    /// The name (`acme`).
+    pub fn as_str(&self) -> &str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|name| std::str::from_utf8(name).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ProviderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for ProviderKind {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        ProviderKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == lower)
-            .ok_or_else(|| {
-                // Not quoted: someone may have pasted a key where a name goes.
-                ValidationError::new("provider", "names no known provider (uqpay or wooshpay)")
-            })
+impl fmt::Debug for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl Serialize for ProviderKind {
+impl FromStr for ProviderId {
+    type Err = ValidationError;
+    /// Reads a name, trimmed and case-insensitively. The refused text is not
+    /// quoted: someone may have pasted a key where a name goes.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim();
+        if trimmed.len() > MAX_PROVIDER_ID_LEN {
+            return Err(ValidationError::new(
+                "provider",
+                "must be at most 32 characters",
+            ));
+        }
+        let mut lower = [0u8; MAX_PROVIDER_ID_LEN];
+        let mut len = 0usize;
+        for (slot, byte) in lower.iter_mut().zip(trimmed.bytes()) {
+            *slot = byte.to_ascii_lowercase();
+            len += 1;
+        }
+        let name = lower.get(..len).unwrap_or_default();
+        match provider_id_problem(name) {
+            Some(problem) => Err(ValidationError::new("provider", problem)),
+            None => Ok(Self::copy_of(name)),
+        }
+    }
+}
+
+impl Serialize for ProviderId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for ProviderKind {
+impl<'de> Deserialize<'de> for ProviderId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
@@ -174,14 +250,14 @@ impl<'de> Deserialize<'de> for RefundId {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RefundRef {
     /// The provider holding the refund.
-    pub provider: ProviderKind,
+    pub provider: ProviderId,
     /// The provider's id.
     pub id: RefundId,
 }
 
 impl RefundRef {
     /// The ref of refund `id` at `provider`.
-    pub fn new(provider: ProviderKind, id: RefundId) -> Self {
+    pub fn new(provider: ProviderId, id: RefundId) -> Self {
         Self { provider, id }
     }
 }
@@ -223,14 +299,16 @@ impl<'de> Deserialize<'de> for RefundRef {
 mod tests {
     use super::*;
 
+    const ACME: ProviderId = ProviderId::from_static("acme");
+
     #[test]
     fn refund_ref_round_trips_through_text_and_json() {
-        let r: RefundRef = "uqpay:RF2043629695899013120".parse().unwrap();
-        assert_eq!(r.provider, ProviderKind::UqPay);
+        let r: RefundRef = "acme:RF2043629695899013120".parse().unwrap();
+        assert_eq!(r.provider, ACME);
         assert_eq!(r.id.as_str(), "RF2043629695899013120");
-        assert_eq!(r.to_string(), "uqpay:RF2043629695899013120");
+        assert_eq!(r.to_string(), "acme:RF2043629695899013120");
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(json, "\"uqpay:RF2043629695899013120\"");
+        assert_eq!(json, "\"acme:RF2043629695899013120\"");
         assert_eq!(serde_json::from_str::<RefundRef>(&json).unwrap(), r);
     }
 
@@ -238,25 +316,73 @@ mod tests {
     fn malformed_refs_are_refused() {
         for bad in [
             "RF123",
-            "stripe:re_1",
-            "uqpay:",
-            "wooshpay:re 1",
-            "uqpay:../RF1",
-            "uqpay:RF1/x",
-            "uqpay:RF1?x",
-            "uqpay:RF1#x",
-            "uqpay:RF1%2F",
-            "uqpay:RF1é",
+            "acme:",
+            ":RF1",
+            "acme pay:RF1",
+            "1acme:RF1",
+            "acme:re 1",
+            "acme:../RF1",
+            "acme:RF1/x",
+            "acme:RF1?x",
+            "acme:RF1#x",
+            "acme:RF1%2F",
+            "acme:RF1é",
         ] {
             assert!(bad.parse::<RefundRef>().is_err(), "{bad}");
         }
     }
 
     #[test]
-    fn provider_names_are_case_insensitive() {
+    fn any_well_formed_name_is_a_provider() {
+        let id: ProviderId = "In-House_Ledger2".parse().unwrap();
+        assert_eq!(id.as_str(), "in-house_ledger2");
+        assert_eq!(id, ProviderId::from_static("in-house_ledger2"));
+        let longest = "a".repeat(MAX_PROVIDER_ID_LEN);
+        assert_eq!(longest.parse::<ProviderId>().unwrap().as_str(), longest);
+        assert_eq!(format!("{ACME} {ACME:?}"), "acme \"acme\"");
+        assert_eq!(serde_json::to_string(&ACME).unwrap(), "\"acme\"");
         assert_eq!(
-            "WooshPay".parse::<ProviderKind>().unwrap(),
-            ProviderKind::WooshPay
+            serde_json::from_str::<ProviderId>("\"acme\"").unwrap(),
+            ACME
         );
     }
+
+    #[test]
+    fn malformed_names_are_refused_without_quoting_them() {
+        let too_long = "a".repeat(MAX_PROVIDER_ID_LEN + 1);
+        for bad in [
+            "",
+            " ",
+            "acme:x",
+            "sk_live_é",
+            "-acme",
+            "9acme",
+            "a.b",
+            &too_long,
+        ] {
+            let error = bad.parse::<ProviderId>().unwrap_err();
+            assert_eq!(error.field(), "provider", "{bad}");
+            if !bad.trim().is_empty() {
+                assert!(!error.to_string().contains(bad), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_order_as_text() {
+        let mut ids: Vec<ProviderId> = ["zeta", "acme", "ac", "b"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        ids.sort();
+        let names: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        assert_eq!(names, ["ac", "acme", "b", "zeta"]);
+    }
 }
+
+/// Neutral names for core's own tests: core names no real provider.
+#[cfg(test)]
+pub(crate) const SAMPLE_PROVIDER: ProviderId = ProviderId::from_static("acme");
+/// A second neutral name, where a test needs two providers.
+#[cfg(test)]
+pub(crate) const OTHER_PROVIDER: ProviderId = ProviderId::from_static("globex");

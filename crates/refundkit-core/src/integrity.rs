@@ -41,11 +41,11 @@ pub fn check_echo(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ProviderKind, RefundId, RefundStatus};
+    use crate::{RefundId, RefundStatus};
 
     fn refund(amount: &str, currency: &str) -> Refund {
         Refund::new(
-            ProviderKind::UqPay,
+            crate::ids::SAMPLE_PROVIDER,
             RefundId::new("RF1").unwrap(),
             Money::parse(amount, currency).unwrap(),
             RefundStatus::Succeeded,

@@ -47,12 +47,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod descriptor;
 mod error;
 mod helpers;
 mod idempotency;
 mod ids;
 mod integrity;
 mod money;
+mod options;
 mod provider;
 mod recover;
 mod refund;
@@ -65,15 +67,16 @@ pub mod webhook;
 pub use error::{ErrorKind, ProviderError, RefundError, ValidationError};
 pub use helpers::{refund_many, wait_for_final, wait_for_final_with_progress, PollPolicy};
 pub use idempotency::IdempotencyKey;
-pub use ids::{check_opaque_id, check_provider_id, ProviderKind, RefundId, RefundRef};
+pub use ids::{
+    check_opaque_id, check_provider_id, ProviderId, RefundId, RefundRef, MAX_PROVIDER_ID_LEN,
+};
 pub use integrity::check_echo;
 pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
+pub use options::ProviderOptions;
 pub use provider::RefundProvider;
 pub use recover::recover_refund;
 pub use refund::{Capabilities, FailureReason, ListRefunds, Refund, RefundPage, RefundStatus};
-pub use request::{
-    ProviderOptions, RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN,
-};
+pub use request::{RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN};
 pub use secrets::{redact_url, Scrub, Secrets, REDACTED};
 pub use stamp::{
     find_stamped, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE, PAYMENT_METADATA,

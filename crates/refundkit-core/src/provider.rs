@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::error::RefundError;
 use crate::idempotency::IdempotencyKey;
-use crate::ids::{ProviderKind, RefundId};
+use crate::ids::{ProviderId, RefundId};
 use crate::refund::{Capabilities, ListRefunds, Refund, RefundPage};
 use crate::request::RefundRequest;
 use crate::webhook::RefundEvent;
@@ -19,7 +19,7 @@ use crate::webhook::RefundEvent;
 #[async_trait]
 pub trait RefundProvider: Send + Sync + fmt::Debug {
     /// Which provider this is.
-    fn provider(&self) -> ProviderKind;
+    fn provider(&self) -> ProviderId;
 
     /// What it supports beyond create and get.
     fn capabilities(&self) -> &Capabilities;
@@ -79,7 +79,7 @@ pub trait RefundProvider: Send + Sync + fmt::Debug {
 
 #[async_trait]
 impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
-    fn provider(&self) -> ProviderKind {
+    fn provider(&self) -> ProviderId {
         (**self).provider()
     }
     fn capabilities(&self) -> &Capabilities {

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
-use crate::ids::{ProviderKind, RefundId, RefundRef};
+use crate::ids::{ProviderId, RefundId, RefundRef};
 use crate::money::Money;
 use crate::request::RefundReason;
 
@@ -148,7 +148,7 @@ pub struct Refund {
     /// The provider's refund id.
     pub id: RefundId,
     /// Where it lives.
-    pub provider: ProviderKind,
+    pub provider: ProviderId,
     /// The payment (intent) refunded, when known.
     pub payment_id: Option<String>,
     /// The refunded amount.
@@ -177,7 +177,7 @@ pub struct Refund {
 
 impl Refund {
     /// A refund with the required fields; the rest start empty.
-    pub fn new(provider: ProviderKind, id: RefundId, amount: Money, status: RefundStatus) -> Self {
+    pub fn new(provider: ProviderId, id: RefundId, amount: Money, status: RefundStatus) -> Self {
         Self {
             id,
             provider,
@@ -227,7 +227,7 @@ struct RefundJson<'a> {
     #[serde(rename = "ref")]
     reference: RefundRef,
     id: &'a RefundId,
-    provider: ProviderKind,
+    provider: ProviderId,
     payment_id: &'a Option<String>,
     amount: &'a Money,
     status: &'a RefundStatus,
@@ -267,8 +267,10 @@ impl Serialize for Refund {
 pub struct ListRefunds {
     /// Only refunds of this payment (intent).
     pub payment_id: Option<String>,
-    /// Only refunds of payments with this merchant order id (UQPay).
-    pub merchant_order_id: Option<String>,
+    /// Filters only one provider understands (a merchant order id, say),
+    /// read by that provider's adapter like a request's options; another
+    /// provider refuses them.
+    pub provider_options: Option<crate::ProviderOptions>,
     /// Created at or after.
     pub created_from: Option<OffsetDateTime>,
     /// Created at or before.
@@ -283,7 +285,7 @@ impl Default for ListRefunds {
     fn default() -> Self {
         Self {
             payment_id: None,
-            merchant_order_id: None,
+            provider_options: None,
             created_from: None,
             created_to: None,
             page: 1,

@@ -9,6 +9,7 @@ use crate::error::ValidationError;
 use crate::idempotency::IdempotencyKey;
 use crate::ids::check_provider_id;
 use crate::money::Money;
+use crate::options::ProviderOptions;
 use crate::stamp::{KEY_METADATA, REFERENCE_METADATA, RESERVED_METADATA_PREFIX};
 
 /// How much to refund.
@@ -83,16 +84,6 @@ impl<'de> Deserialize<'de> for RefundReason {
     }
 }
 
-/// Provider-specific knobs; each adapter uses the ones it understands.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProviderOptions {
-    /// UQPay: refund one payment attempt of the intent.
-    pub payment_attempt_id: Option<String>,
-    /// UQPay: the connected sub-account (`x-on-behalf-of`, a UUID).
-    pub on_behalf_of: Option<String>,
-}
-
 /// Longest free text (description, `Other` reason) any provider can carry.
 pub const MAX_TEXT_LEN: usize = 500;
 
@@ -107,7 +98,7 @@ pub struct RefundRequest {
     metadata: BTreeMap<String, String>,
     idempotency_key: IdempotencyKey,
     merchant_reference: Option<String>,
-    provider_options: ProviderOptions,
+    provider_options: Option<ProviderOptions>,
 }
 
 impl RefundRequest {
@@ -141,7 +132,7 @@ impl RefundRequest {
                 metadata: BTreeMap::new(),
                 idempotency_key: IdempotencyKey::new(),
                 merchant_reference: None,
-                provider_options: ProviderOptions::default(),
+                provider_options: None,
             },
             explicit_key: false,
             reference: None,
@@ -190,9 +181,11 @@ impl RefundRequest {
         }
         metadata
     }
-    /// Provider-specific options.
-    pub fn provider_options(&self) -> &ProviderOptions {
-        &self.provider_options
+    /// The options of the provider the request is meant for, when set
+    /// ([`RefundRequestBuilder::provider_options`]). Adapters read them with
+    /// [`ProviderOptions::for_provider`].
+    pub fn provider_options(&self) -> Option<&ProviderOptions> {
+        self.provider_options.as_ref()
     }
 
     /// Checks the limits common to every provider: a non-empty payment id, a
@@ -240,14 +233,8 @@ impl RefundRequest {
                 ));
             }
         }
-        let options = &self.provider_options;
-        for (field, value) in [
-            ("payment_attempt_id", &options.payment_attempt_id),
-            ("on_behalf_of", &options.on_behalf_of),
-        ] {
-            if let Some(value) = value {
-                check_provider_id(field, value)?;
-            }
+        if let Some(options) = &self.provider_options {
+            options.validate()?;
         }
         Ok(())
     }
@@ -325,15 +312,11 @@ impl RefundRequestBuilder {
         self
     }
 
-    /// UQPay: refund this payment attempt.
-    pub fn payment_attempt_id(mut self, id: impl Into<String>) -> Self {
-        self.request.provider_options.payment_attempt_id = Some(id.into());
-        self
-    }
-
-    /// UQPay: act for this connected sub-account.
-    pub fn on_behalf_of(mut self, account_id: impl Into<String>) -> Self {
-        self.request.provider_options.on_behalf_of = Some(account_id.into());
+    /// Options of one provider (an adapter's typed options convert into
+    /// [`ProviderOptions`], e.g. `refundkit_uqpay::UqPayOptions`). The
+    /// adapter that serves the request refuses another provider's options.
+    pub fn provider_options(mut self, options: impl Into<ProviderOptions>) -> Self {
+        self.request.provider_options = Some(options.into());
         self
     }
 

@@ -361,7 +361,6 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
-    use crate::ids::ProviderKind;
 
     fn secrets() -> Secrets {
         let secrets = Secrets::new();
@@ -373,7 +372,7 @@ mod tests {
     #[test]
     fn every_text_field_of_a_provider_error_is_scrubbed() {
         let mut error = ProviderError::new(
-            ProviderKind::UqPay,
+            crate::ids::SAMPLE_PROVIDER,
             ErrorKind::Authentication,
             401,
             "key api-key-123456 is wrong",

@@ -57,18 +57,18 @@ pub fn find_stamped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{ProviderKind, RefundId};
+    use crate::ids::RefundId;
     use crate::money::Money;
     use crate::refund::RefundStatus;
 
     fn decode(item: serde_json::Value) -> Result<Refund, RefundError> {
         let id = item["id"]
             .as_str()
-            .ok_or_else(|| RefundError::decode(ProviderKind::UqPay, "no id"))?;
+            .ok_or_else(|| RefundError::decode(crate::ids::SAMPLE_PROVIDER, "no id"))?;
         let id = RefundId::new(id).map_err(RefundError::Invalid)?;
         let amount = Money::parse("1", "USD").map_err(RefundError::from)?;
         Ok(Refund::new(
-            ProviderKind::UqPay,
+            crate::ids::SAMPLE_PROVIDER,
             id,
             amount,
             RefundStatus::Succeeded,

@@ -6,7 +6,7 @@ use http::HeaderMap;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
-use crate::ids::ProviderKind;
+use crate::ids::ProviderId;
 use crate::refund::Refund;
 
 /// Default allowed distance between a webhook's timestamp and now.
@@ -46,7 +46,7 @@ impl RefundEvent {
     }
 
     /// The provider that sent it.
-    pub fn provider(&self) -> ProviderKind {
+    pub fn provider(&self) -> ProviderId {
         self.refund.provider
     }
 }

@@ -8,9 +8,12 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use refundkit_core::{
     refund_many, wait_for_final, Capabilities, ErrorKind, ListRefunds, Money, PollPolicy,
-    ProviderError, ProviderKind, Refund, RefundAmount, RefundError, RefundId, RefundPage,
-    RefundProvider, RefundReason, RefundRequest, RefundStatus,
+    ProviderError, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
+    RefundReason, RefundRequest, RefundStatus,
 };
+
+/// A neutral provider name: core names no real provider.
+const ACME: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
 
 /// Reports `Pending` for the first `pending_reads` reads, then `Succeeded`;
 /// fails reads listed in `failing_reads` with a retryable error.
@@ -27,7 +30,7 @@ const CAPABILITIES: Capabilities = Capabilities::minimal();
 
 fn refund(id: &str, status: RefundStatus) -> Refund {
     Refund::new(
-        ProviderKind::InMemory,
+        ACME,
         RefundId::new(id).unwrap(),
         Money::parse("1", "USD").unwrap(),
         status,
@@ -36,8 +39,8 @@ fn refund(id: &str, status: RefundStatus) -> Refund {
 
 #[async_trait]
 impl RefundProvider for Scripted {
-    fn provider(&self) -> ProviderKind {
-        ProviderKind::InMemory
+    fn provider(&self) -> refundkit_core::ProviderId {
+        ACME
     }
     fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
@@ -52,13 +55,9 @@ impl RefundProvider for Scripted {
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let read = self.reads.fetch_add(1, Ordering::SeqCst);
         if self.failing_reads.contains(&read) {
-            return Err(ProviderError::new(
-                ProviderKind::InMemory,
-                ErrorKind::ProviderUnavailable,
-                503,
-                "busy",
-            )
-            .into());
+            return Err(
+                ProviderError::new(ACME, ErrorKind::ProviderUnavailable, 503, "busy").into(),
+            );
         }
         let status = if read < self.pending_reads {
             RefundStatus::Pending
@@ -69,7 +68,7 @@ impl RefundProvider for Scripted {
     }
     async fn list_refunds(&self, _query: &ListRefunds) -> Result<RefundPage, RefundError> {
         Err(RefundError::Unsupported {
-            provider: ProviderKind::InMemory,
+            provider: ACME,
             operation: "list_refunds",
         })
     }
@@ -145,5 +144,5 @@ async fn refund_many_bounds_concurrency_and_keeps_order() {
 #[test]
 fn the_trait_is_object_safe() {
     let provider: Arc<dyn RefundProvider> = Arc::new(Scripted::default());
-    assert_eq!(provider.provider(), ProviderKind::InMemory);
+    assert_eq!(provider.provider(), ACME);
 }

@@ -6,9 +6,10 @@ use refundkit_core::transport::{
     ApiRequest, BaseUrl, ErrorClassifier, ErrorResponse, Operation, RetryPolicy, Transport,
     TransportConfig, MAX_PROVIDER_MESSAGE_CHARS,
 };
-use refundkit_core::{
-    ErrorKind, IdempotencyKey, ProviderError, ProviderKind, RefundError, SecretString,
-};
+use refundkit_core::{ErrorKind, IdempotencyKey, ProviderError, RefundError, SecretString};
+
+/// A neutral provider name: core names no real provider.
+const ACME: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
 
 const SECRET: &str = "sk_live_HOSTILE_0123456789";
 
@@ -25,7 +26,7 @@ impl ErrorClassifier for Careless {
             _ => ErrorKind::InvalidRequest,
         };
         let message = body["message"].as_str().unwrap_or("no message").to_string();
-        let mut error = ProviderError::new(ProviderKind::WooshPay, kind, response.status, message);
+        let mut error = ProviderError::new(ACME, kind, response.status, message);
         error.request_id = response
             .headers
             .get("request-id")
@@ -44,7 +45,7 @@ fn transport() -> Transport {
     let config = TransportConfig::default()
         .with_retry(RetryPolicy::never())
         .with_max_response_bytes(1024);
-    let transport = Transport::new(ProviderKind::WooshPay, config, Careless).unwrap();
+    let transport = Transport::new(ACME, config, Careless).unwrap();
     transport.secrets().add(&SecretString::from(SECRET));
     transport
 }

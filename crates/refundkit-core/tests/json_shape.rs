@@ -1,14 +1,15 @@
 //! The public JSON shape of a refund (docs/json.md).
 
-use refundkit_core::{
-    FailureReason, Money, ProviderKind, Refund, RefundId, RefundReason, RefundStatus,
-};
+use refundkit_core::{FailureReason, Money, Refund, RefundId, RefundReason, RefundStatus};
 use serde_json::json;
 use time::macros::datetime;
 
+/// A neutral provider name: core names no real provider.
+const ACME: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
+
 fn sample() -> Refund {
     let mut refund = Refund::new(
-        ProviderKind::UqPay,
+        ACME,
         RefundId::new("RF2043629695899013120").unwrap(),
         Money::parse("10.01", "USD").unwrap(),
         RefundStatus::Succeeded,
@@ -29,9 +30,9 @@ fn refund_json_has_the_documented_shape() {
     assert_eq!(
         sample().to_json(),
         json!({
-            "ref": "uqpay:RF2043629695899013120",
+            "ref": "acme:RF2043629695899013120",
             "id": "RF2043629695899013120",
-            "provider": "uqpay",
+            "provider": "acme",
             "payment_id": "PI2043628825316691968",
             "amount": {"value": "10.01", "currency": "USD"},
             "status": "succeeded",

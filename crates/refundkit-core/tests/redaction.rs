@@ -10,9 +10,10 @@ use refundkit_core::transport::{
     insert_secret, ApiRequest, Authenticator, BaseUrl, CredentialGeneration, ErrorClassifier,
     ErrorResponse, Operation, RetryPolicy, Transport, TransportConfig,
 };
-use refundkit_core::{
-    ErrorKind, IdempotencyKey, ProviderError, ProviderKind, RefundError, SecretString,
-};
+use refundkit_core::{ErrorKind, IdempotencyKey, ProviderError, RefundError, SecretString};
+
+/// A neutral provider name: core names no real provider.
+const ACME: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
 
 const TOKEN: &str = "tok-SECRET-0123456789";
 
@@ -23,7 +24,7 @@ impl ErrorClassifier for EchoClassifier {
     fn classify(&self, _operation: Operation, response: &ErrorResponse) -> ProviderError {
         // Echo the body into the message, as careless providers do.
         ProviderError::new(
-            ProviderKind::UqPay,
+            ACME,
             ErrorKind::Authentication,
             response.status,
             String::from_utf8_lossy(&response.body),
@@ -97,12 +98,12 @@ async fn a_token_echoed_by_the_provider_is_scrubbed_from_errors_and_logs() {
         })
         .await;
     let transport = Transport::new(
-        ProviderKind::UqPay,
+        ACME,
         TransportConfig::default().with_retry(RetryPolicy::never()),
         EchoClassifier,
     )
     .unwrap();
-    let base = BaseUrl::parse("UQPAY_BASE_URL", &server.base_url()).unwrap();
+    let base = BaseUrl::parse("ACME_BASE_URL", &server.base_url()).unwrap();
     let request = ApiRequest::post_json(
         Operation::CreateRefund,
         base.join(&["v2", "payment", "refunds"]),

@@ -8,7 +8,10 @@ use refundkit_core::transport::{
     ApiRequest, BaseUrl, ErrorClassifier, ErrorResponse, Operation, RetryPolicy, Transport,
     TransportConfig,
 };
-use refundkit_core::{ErrorKind, IdempotencyKey, ProviderError, ProviderKind, RefundError};
+use refundkit_core::{ErrorKind, IdempotencyKey, ProviderError, RefundError};
+
+/// A neutral provider name: core names no real provider.
+const ACME: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
 
 /// Classifies by status only, like the simplest provider.
 #[derive(Debug)]
@@ -25,7 +28,7 @@ impl ErrorClassifier for ByStatus {
             _ => ErrorKind::InvalidRequest,
         };
         ProviderError::new(
-            ProviderKind::WooshPay,
+            ACME,
             kind,
             response.status,
             String::from_utf8_lossy(&response.body),
@@ -45,7 +48,7 @@ fn fast_policy() -> RetryPolicy {
 }
 
 fn transport(config: TransportConfig) -> Transport {
-    Transport::new(ProviderKind::WooshPay, config, ByStatus).unwrap()
+    Transport::new(ACME, config, ByStatus).unwrap()
 }
 
 fn fast_transport() -> Transport {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use refundkit_core::{
-    Currency, IdempotencyKey, Money, ProviderKind, Refund, RefundAmount, RefundReason,
+    Currency, IdempotencyKey, Money, ProviderId, ProviderOptions, Refund, RefundAmount, RefundReason,
     RefundRequest, RefundStatus,
 };
 use sqlx::any::AnyRow;
@@ -16,7 +16,7 @@ use crate::state::JournalState;
 /// The columns every query of `refunds` selects, in [`JournalEntry::from_row`]'s order.
 pub(crate) const COLUMNS: &str = "idempotency_key, namespace, merchant_reference, provider, \
      payment_id, amount, currency, reason, description, metadata, payment_attempt_id, \
-     on_behalf_of, state, provider_refund_id, status, refund, raw, attempts, \
+     on_behalf_of, provider_options, state, provider_refund_id, status, refund, raw, attempts, \
      last_error_code, last_error, lease_owner, lease_until, created_at, updated_at";
 
 /// A journaled refund: what was asked, where it stands, what the provider said.
@@ -30,7 +30,7 @@ pub struct JournalEntry {
     /// The merchant's reference, when the key came from one.
     pub merchant_reference: Option<String>,
     /// Where the refund goes.
-    pub provider: ProviderKind,
+    pub provider: ProviderId,
     /// The payment refunded.
     pub payment_id: String,
     /// The amount reserved and asked for, exact.
@@ -41,10 +41,8 @@ pub struct JournalEntry {
     pub description: Option<String>,
     /// The caller's metadata.
     pub metadata: BTreeMap<String, String>,
-    /// UQPay: the payment attempt refunded.
-    pub payment_attempt_id: Option<String>,
-    /// UQPay: the connected sub-account.
-    pub on_behalf_of: Option<String>,
+    /// The provider's own options the request carried.
+    pub provider_options: Option<ProviderOptions>,
     /// The journal's state.
     pub state: JournalState,
     /// The provider's refund id, once known.
@@ -87,8 +85,14 @@ impl JournalEntry {
             .map_err(|_| JournalError::corrupt("idempotency_key", "not a UUID"))?;
         let provider: String = get(row, "provider")?;
         let provider = provider
-            .parse::<ProviderKind>()
-            .map_err(|_| JournalError::corrupt("provider", "not a known provider"))?;
+            .parse::<ProviderId>()
+            .map_err(|_| JournalError::corrupt("provider", "not a provider name"))?;
+        let provider_options = read_options(
+            provider,
+            get(row, "provider_options")?,
+            get(row, "payment_attempt_id")?,
+            get(row, "on_behalf_of")?,
+        )?;
         let amount = read_money(
             &get::<String>(row, "amount")?,
             &get::<String>(row, "currency")?,
@@ -111,8 +115,7 @@ impl JournalEntry {
             reason: RefundReason::from_code(&get::<String>(row, "reason")?),
             description: get(row, "description")?,
             metadata,
-            payment_attempt_id: get(row, "payment_attempt_id")?,
-            on_behalf_of: get(row, "on_behalf_of")?,
+            provider_options,
             state,
             provider_refund_id: get(row, "provider_refund_id")?,
             status: status.as_deref().map(RefundStatus::from_name),
@@ -145,11 +148,8 @@ impl JournalEntry {
         for (key, value) in &self.metadata {
             builder = builder.metadata(key, value);
         }
-        if let Some(attempt) = &self.payment_attempt_id {
-            builder = builder.payment_attempt_id(attempt);
-        }
-        if let Some(account) = &self.on_behalf_of {
-            builder = builder.on_behalf_of(account);
+        if let Some(options) = &self.provider_options {
+            builder = builder.provider_options(options.clone());
         }
         let request = builder.build()?;
         if request.idempotency_key() != &self.idempotency_key {
@@ -160,6 +160,31 @@ impl JournalEntry {
         }
         Ok(request)
     }
+}
+
+/// The options column, or for a row written before it existed, the two
+/// option columns of that time as options of the row's provider.
+fn read_options(
+    provider: ProviderId,
+    stored: Option<String>,
+    payment_attempt_id: Option<String>,
+    on_behalf_of: Option<String>,
+) -> Result<Option<ProviderOptions>, JournalError> {
+    if let Some(json) = stored {
+        let options: ProviderOptions = serde_json::from_str(&json)
+            .map_err(|_| JournalError::corrupt("provider_options", "not provider options"))?;
+        return Ok(Some(options));
+    }
+    let mut options = ProviderOptions::new(provider);
+    for (name, value) in [
+        ("payment_attempt_id", payment_attempt_id),
+        ("on_behalf_of", on_behalf_of),
+    ] {
+        if let Some(value) = value {
+            options = options.with(name, value);
+        }
+    }
+    Ok((!options.is_empty()).then_some(options))
 }
 
 /// Money from its stored text: exact, in a checked currency.

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use refundkit_core::{
-    IdempotencyKey, Money, ProviderKind, Refund, RefundProvider, RefundRequest, ValidationError,
+    IdempotencyKey, Money, ProviderId, Refund, RefundProvider, RefundRequest, ValidationError,
     DEFAULT_KEY_NAMESPACE,
 };
 
@@ -54,8 +54,8 @@ use crate::store::{self, IntentRow, OutcomeRecord, Recorded};
 #[derive(Clone)]
 pub struct JournaledRefunds {
     pub(crate) journal: Journal,
-    pub(crate) providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
-    default: Option<ProviderKind>,
+    pub(crate) providers: BTreeMap<ProviderId, Arc<dyn RefundProvider>>,
+    default: Option<ProviderId>,
     key_namespace: String,
     pub(crate) owner: String,
 }
@@ -82,7 +82,7 @@ impl JournaledRefunds {
     pub fn with_providers(
         journal: Journal,
         providers: impl IntoIterator<Item = Arc<dyn RefundProvider>>,
-        default: Option<ProviderKind>,
+        default: Option<ProviderId>,
     ) -> Self {
         let mut map = BTreeMap::new();
         let mut first = None;
@@ -115,7 +115,7 @@ impl JournaledRefunds {
 
     pub(crate) fn provider(
         &self,
-        kind: ProviderKind,
+        kind: ProviderId,
     ) -> Result<&Arc<dyn RefundProvider>, JournalError> {
         self.providers
             .get(&kind)
@@ -152,7 +152,7 @@ impl JournaledRefunds {
     /// The amount must be explicit (`RefundAmount::Partial`).
     pub async fn create_refund_at(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         request: &RefundRequest,
         ceiling: Money,
     ) -> Result<Refund, JournalError> {

@@ -159,17 +159,36 @@ struct Embedded(Backend);
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
-        let sql = match self.0 {
-            Backend::Sqlite => include_str!("../migrations/sqlite/0001_journal.sql"),
-            Backend::Postgres => include_str!("../migrations/postgres/0001_journal.sql"),
+        let sql: [(i64, &'static str, &'static str); 2] = match self.0 {
+            Backend::Sqlite => [
+                (1, "journal", include_str!("../migrations/sqlite/0001_journal.sql")),
+                (
+                    2,
+                    "provider_options",
+                    include_str!("../migrations/sqlite/0002_provider_options.sql"),
+                ),
+            ],
+            Backend::Postgres => [
+                (1, "journal", include_str!("../migrations/postgres/0001_journal.sql")),
+                (
+                    2,
+                    "provider_options",
+                    include_str!("../migrations/postgres/0002_provider_options.sql"),
+                ),
+            ],
         };
-        let migrations = vec![Migration::new(
-            1,
-            Cow::Borrowed("journal"),
-            MigrationType::Simple,
-            Cow::Borrowed(sql),
-            false,
-        )];
+        let migrations = sql
+            .into_iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(name),
+                    MigrationType::Simple,
+                    Cow::Borrowed(sql),
+                    false,
+                )
+            })
+            .collect();
         Box::pin(async move { Ok(migrations) })
     }
 }

@@ -191,12 +191,14 @@ pub fn state_after_event(current: JournalState, status: &RefundStatus) -> Journa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use refundkit_core::{ErrorKind, IdempotencyKey, Money, ProviderError, ProviderKind, RefundId};
+    use refundkit_core::{ErrorKind, IdempotencyKey, Money, ProviderError, RefundId};
+
+    const SAMPLE: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("acme");
 
     fn refund(status: RefundStatus) -> Refund {
         let amount = Money::parse("1.00", "USD").unwrap();
         Refund::new(
-            ProviderKind::InMemory,
+            SAMPLE,
             RefundId::new("re_1").unwrap(),
             amount,
             status,
@@ -214,7 +216,7 @@ mod tests {
     #[test]
     fn an_unknown_outcome_is_recorded_as_such_never_as_failed() {
         let unknown = RefundError::OutcomeUnknown {
-            provider: ProviderKind::InMemory,
+            provider: SAMPLE,
             idempotency_key: IdempotencyKey::new(),
             source: Box::new(RefundError::Config("x".into())),
         };
@@ -230,7 +232,7 @@ mod tests {
     #[test]
     fn a_retryable_refusal_stays_unfinished_and_a_final_one_releases() {
         let limited = ProviderError::new(
-            ProviderKind::InMemory,
+            SAMPLE,
             ErrorKind::RateLimited,
             429,
             "slow down",
@@ -238,7 +240,7 @@ mod tests {
         let outcome = Outcome::of_create(&Err(RefundError::Provider(limited)));
         assert_eq!(outcome, Outcome::Unknown);
         let refused = ProviderError::new(
-            ProviderKind::InMemory,
+            SAMPLE,
             ErrorKind::RefundExceedsAvailable,
             400,
             "too much",

@@ -12,9 +12,12 @@ use refundkit_core::transport::{
     insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
 use refundkit_core::{
-    ExposeSecret, OffsetDateTime, ProviderError, ProviderKind, RefundError, SecretString,
+    ExposeSecret, OffsetDateTime, ProviderError, RefundError, SecretString,
 };
 use url::Url;
+
+/// Obtains an access token (no money moves).
+pub(crate) const FETCH_TOKEN: Operation = Operation::Other("fetch_token");
 
 use crate::token::{AccessToken, MintedToken, TokenMinter, TokenStore};
 use crate::wire::TokenResponse;
@@ -103,7 +106,7 @@ impl fmt::Debug for TokenAuth {
 #[async_trait]
 impl TokenMinter for TokenAuth {
     async fn mint(&self) -> Result<MintedToken, RefundError> {
-        let request = ApiRequest::post_empty(Operation::FetchToken, self.token_url.clone())
+        let request = ApiRequest::post_empty(FETCH_TOKEN, self.token_url.clone())
             .header(CLIENT_ID_HEADER, &self.client_id)?
             .secret_header(API_KEY_HEADER, &self.api_key)?;
         let secrets = self.transport.secrets().clone();
@@ -123,12 +126,12 @@ impl TokenMinter for TokenAuth {
 fn minted_from_wire(decoded: TokenResponse) -> Result<MintedToken, RefundError> {
     if decoded.auth_token.trim().is_empty() {
         return Err(RefundError::decode(
-            ProviderKind::UqPay,
+            crate::PROVIDER,
             "token response has an empty auth_token",
         ));
     }
     let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at).map_err(|_| {
-        RefundError::decode(ProviderKind::UqPay, "token expired_at is out of range")
+        RefundError::decode(crate::PROVIDER, "token expired_at is out of range")
     })?;
     Ok(MintedToken {
         value: SecretString::from(decoded.auth_token),
@@ -216,7 +219,7 @@ mod tests {
     /// Auth whose token endpoint is unreachable: any mint fails.
     fn auth(store: Arc<dyn TokenStore>) -> TokenAuth {
         let transport = Transport::new(
-            ProviderKind::UqPay,
+            crate::PROVIDER,
             TransportConfig::default().with_retry(RetryPolicy::never()),
             UqPayErrorClassifier,
         )
@@ -232,7 +235,7 @@ mod tests {
     }
 
     fn unauthorized(message: &str) -> ProviderError {
-        ProviderError::new(ProviderKind::UqPay, ErrorKind::Authentication, 401, message)
+        ProviderError::new(crate::PROVIDER, ErrorKind::Authentication, 401, message)
     }
 
     #[test]

@@ -9,10 +9,13 @@ use http::HeaderMap;
 use refundkit_core::transport::{ApiRequest, Authenticator, Operation, Transport};
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, IdempotencyKey, ListRefunds, Money,
-    OffsetDateTime, ProviderKind, Refund, RefundAmount, RefundError, RefundEvent, RefundId,
+    OffsetDateTime, Refund, RefundAmount, RefundError, RefundEvent, RefundId,
     RefundPage, RefundProvider, RefundRequest, WebhookError,
 };
 use url::Url;
+
+/// Reads a payment intent (no money moves).
+const GET_PAYMENT: Operation = Operation::Other("get_payment");
 
 use crate::auth::{TokenAuth, CLIENT_ID_HEADER};
 use crate::config::UqPayConfig;
@@ -72,7 +75,7 @@ impl UqPayClient {
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, RefundError> {
         let transport = Transport::new(
-            ProviderKind::UqPay,
+            crate::PROVIDER,
             config.transport().clone(),
             UqPayErrorClassifier,
         )?;
@@ -136,7 +139,7 @@ impl UqPayClient {
             }
         }
         let url = self.url(&["v2", "payment_intents", payment_id]);
-        let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        let mut read = self.with_client_id(ApiRequest::get(GET_PAYMENT, url))?;
         if let Some(account) = on_behalf_of {
             read = read.header(ON_BEHALF_OF_HEADER, account)?;
         }
@@ -168,7 +171,7 @@ impl UqPayClient {
         let transport = &self.inner.transport;
         let auth = Some(&self.inner.auth as &dyn Authenticator);
         let url = self.url(&["v2", "payment_intents", payment_id]);
-        let mut read = self.with_client_id(ApiRequest::get(Operation::GetPayment, url))?;
+        let mut read = self.with_client_id(ApiRequest::get(GET_PAYMENT, url))?;
         if let Some(account) = on_behalf_of {
             read = read.header(ON_BEHALF_OF_HEADER, account)?;
         }
@@ -219,8 +222,8 @@ impl fmt::Debug for UqPayClient {
 
 #[async_trait]
 impl RefundProvider for UqPayClient {
-    fn provider(&self) -> ProviderKind {
-        ProviderKind::UqPay
+    fn provider(&self) -> refundkit_core::ProviderId {
+        crate::PROVIDER
     }
 
     fn capabilities(&self) -> &Capabilities {
@@ -284,7 +287,7 @@ impl RefundProvider for UqPayClient {
                     let refund = refund_from_wire(wire, response.raw_json())?;
                     if refund.id != *id {
                         return Err(RefundError::decode(
-                            ProviderKind::UqPay,
+                            crate::PROVIDER,
                             "the answer is about another refund than the one asked for",
                         ));
                     }

@@ -18,12 +18,12 @@ pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.uqpaytech.com/api";
 /// The UQPay production API base URL.
 pub const PRODUCTION_BASE_URL: &str = "https://api.uqpay.com/api";
 
-const CLIENT_ID_VAR: &str = "UQPAY_CLIENT_ID";
-const API_KEY_VAR: &str = "UQPAY_API_KEY";
-const ENVIRONMENT_VAR: &str = "UQPAY_ENVIRONMENT";
-const BASE_URL_VAR: &str = "UQPAY_BASE_URL";
-const ON_BEHALF_OF_VAR: &str = "UQPAY_ON_BEHALF_OF";
-const WEBHOOK_SECRET_VAR: &str = "UQPAY_WEBHOOK_SECRET";
+pub(crate) const CLIENT_ID_VAR: &str = "UQPAY_CLIENT_ID";
+pub(crate) const API_KEY_VAR: &str = "UQPAY_API_KEY";
+pub(crate) const ENVIRONMENT_VAR: &str = "UQPAY_ENVIRONMENT";
+pub(crate) const BASE_URL_VAR: &str = "UQPAY_BASE_URL";
+pub(crate) const ON_BEHALF_OF_VAR: &str = "UQPAY_ON_BEHALF_OF";
+pub(crate) const WEBHOOK_SECRET_VAR: &str = "UQPAY_WEBHOOK_SECRET";
 
 /// Which UQPay environment to talk to. Credentials of one do not work on the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

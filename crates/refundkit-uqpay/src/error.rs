@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 use refundkit_core::transport::{ErrorClassifier, ErrorResponse, Operation};
-use refundkit_core::{ErrorKind, ProviderError, ProviderKind};
+use refundkit_core::{ErrorKind, ProviderError};
 
 use crate::wire::WireErrorBody;
 
@@ -129,7 +129,7 @@ pub(crate) fn classify(
             body.len()
         ),
     };
-    let mut error = ProviderError::new(ProviderKind::UqPay, kind, status, message);
+    let mut error = ProviderError::new(crate::PROVIDER, kind, status, message);
     error.provider_code = parsed.and_then(|parsed| parsed.code.or(parsed.error_type));
     error.request_id = headers
         .get("x-request-id")
@@ -160,7 +160,7 @@ fn kind_of(operation: Operation, status: u16, body: &ErrorBody) -> ErrorKind {
     if status == 400 && body.numeric_code {
         return ErrorKind::RequestInProgress;
     }
-    if operation == Operation::FetchToken
+    if operation == crate::auth::FETCH_TOKEN
         && status == 400
         && (body.code.as_deref() == Some("invalid_client_id") || body.mentions("invalid client id"))
     {

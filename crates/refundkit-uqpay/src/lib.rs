@@ -55,8 +55,10 @@ mod auth;
 mod client;
 mod config;
 mod currency_cache;
+mod descriptor;
 mod error;
 mod mapping;
+mod options;
 mod store;
 mod token;
 mod wire;
@@ -68,6 +70,8 @@ pub use config::{
     Environment, UqPayConfig, UqPayConfigBuilder, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
 };
 pub use currency_cache::CurrencyCheck;
+pub use descriptor::{UqPayDescriptor, UqPaySettings, DESCRIPTOR};
+pub use options::{UqPayListFilter, UqPayOptions};
 #[cfg(feature = "redis")]
 pub use store::RedisTokenStore;
 pub use store::{
@@ -77,6 +81,9 @@ pub use store::{
 pub use token::{
     AccessToken, InMemoryTokenStore, MintedToken, TokenMinter, TokenStore, REFRESH_MARGIN,
 };
+
+/// UQPay's provider id: the name in its refs (`uqpay:RF…`), config and CLI.
+pub const PROVIDER: refundkit_core::ProviderId = refundkit_core::ProviderId::from_static("uqpay");
 
 /// Re-exported so users name the same types as the adapter.
 pub use refundkit_core::transport::{CredentialGeneration, RetryPolicy, TransportConfig};

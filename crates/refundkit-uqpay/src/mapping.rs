@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use refundkit_core::{find_stamped, IdempotencyKey, OffsetDateTime, PAYMENT_METADATA};
 use refundkit_core::{
-    Currency, FailureReason, ListRefunds, Money, ProviderKind, Refund, RefundError, RefundId,
+    Currency, FailureReason, ListRefunds, Money, Refund, RefundError, RefundId,
     RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
 use time::format_description::well_known::Rfc3339;
@@ -18,7 +18,7 @@ pub(crate) const MAX_REASON_CHARS: usize = 100;
 /// Metadata limit, serialized (assumed from the PaymentIntent's documented limit).
 pub(crate) const MAX_METADATA_BYTES: usize = 512;
 
-const PROVIDER: ProviderKind = ProviderKind::UqPay;
+use crate::PROVIDER;
 
 /// `refund_status` as UQPay sends it. Matched exhaustively, so a new value
 /// forces a decision here.
@@ -311,6 +311,8 @@ fn check_id_length(field: &'static str, id: &str) -> Result<(), ValidationError>
 pub(crate) struct PreparedCreate<'a> {
     request: &'a RefundRequest,
     reason: &'a str,
+    /// The payment attempt to refund, if any.
+    payment_attempt_id: Option<String>,
     /// The sub-account to send as `x-on-behalf-of`, if any.
     pub on_behalf_of: Option<String>,
     /// The caller's metadata with the key stamp.
@@ -333,8 +335,8 @@ impl<'a> PreparedCreate<'a> {
                 "UQPay requires a version-4 UUID (IdempotencyKey::new or ::derive make one)",
             ));
         }
-        let options = request.provider_options();
-        if let Some(attempt) = &options.payment_attempt_id {
+        let options = crate::UqPayOptions::of(request)?;
+        if let Some(attempt) = options.attempt() {
             check_id_length("payment_attempt_id", attempt)?;
         }
         let reason = reason_text(request);
@@ -366,13 +368,14 @@ impl<'a> PreparedCreate<'a> {
                 ),
             ));
         }
-        let on_behalf_of = match options.on_behalf_of.as_deref().or(default_on_behalf_of) {
+        let on_behalf_of = match options.account().or(default_on_behalf_of) {
             Some(account) => Some(sub_account_id(account)?),
             None => None,
         };
         Ok(Self {
             request,
             reason,
+            payment_attempt_id: options.attempt().map(str::to_owned),
             on_behalf_of,
             metadata,
         })
@@ -384,11 +387,7 @@ impl<'a> PreparedCreate<'a> {
             payment_intent_id: self.request.payment_id(),
             amount: amount.to_major_string(),
             reason: self.reason,
-            payment_attempt_id: self
-                .request
-                .provider_options()
-                .payment_attempt_id
-                .as_deref(),
+            payment_attempt_id: self.payment_attempt_id.as_deref(),
             metadata: &self.metadata,
         }
     }
@@ -418,10 +417,10 @@ pub(crate) fn list_query(
         check_id_length("payment_id", payment_id)?;
         pairs.push(("payment_intent_id", payment_id.clone()));
     }
-    if let Some(order_id) = &query.merchant_order_id {
+    if let Some(order_id) = crate::UqPayListFilter::of(query)?.order_id() {
         refundkit_core::check_opaque_id("merchant_order_id", order_id)?;
         check_id_length("merchant_order_id", order_id)?;
-        pairs.push(("merchant_order_id", order_id.clone()));
+        pairs.push(("merchant_order_id", order_id.to_owned()));
     }
     for (name, field, time) in [
         ("start_time", "created_from", query.created_from),

@@ -11,7 +11,7 @@ use refundkit_core::transport::{
 };
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, ErrorKind, ExposeSecret, IdempotencyKey,
-    ListRefunds, OffsetDateTime, ProviderError, ProviderKind, Refund, RefundAmount, RefundError,
+    ListRefunds, OffsetDateTime, ProviderError, Refund, RefundAmount, RefundError,
     RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
 };
 use secrecy::zeroize::Zeroizing;
@@ -22,7 +22,7 @@ use crate::mapping::{create_body, find_in_list, refund_from_wire};
 use crate::webhook;
 use crate::wire::{WireRefund, WireRefundList};
 
-const PROVIDER: ProviderKind = ProviderKind::WooshPay;
+use crate::PROVIDER;
 /// Pages of 100 searched for a refund by key before giving up.
 const MAX_LIST_PAGES: usize = 100;
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -101,7 +101,7 @@ impl fmt::Debug for WooshPayClient {
 
 #[async_trait]
 impl RefundProvider for WooshPayClient {
-    fn provider(&self) -> ProviderKind {
+    fn provider(&self) -> refundkit_core::ProviderId {
         PROVIDER
     }
 

@@ -2,7 +2,7 @@
 //! then `type` / `code`, exactly as `docs/wire-assumptions.md` lays down.
 
 use refundkit_core::transport::{ErrorClassifier, ErrorResponse, Operation};
-use refundkit_core::{ErrorKind, ProviderError, ProviderKind};
+use refundkit_core::{ErrorKind, ProviderError};
 use serde_json::Value;
 
 use crate::wire::{WireErrorBody, WireErrorField, WireErrorObject};
@@ -41,7 +41,7 @@ pub fn classify_error(status: u16, body: &[u8]) -> ProviderError {
     let details = parse_body(body);
     let kind = kind_for(status, &details);
     let mut error = ProviderError::new(
-        ProviderKind::WooshPay,
+        crate::PROVIDER,
         kind,
         status,
         message(status, body, &details),

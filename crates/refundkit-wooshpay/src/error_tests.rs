@@ -207,7 +207,7 @@ fn every_row_of_the_error_table() {
         let error = classify_error(status, body.as_bytes());
         assert_eq!(error.kind, kind, "HTTP {status} {body}");
         assert_eq!(error.status, status);
-        assert_eq!(error.provider, ProviderKind::WooshPay);
+        assert_eq!(error.provider, crate::PROVIDER);
         assert!(!error.message.is_empty(), "HTTP {status} {body}");
     }
 }

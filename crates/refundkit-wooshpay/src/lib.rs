@@ -50,6 +50,7 @@
 
 mod client;
 mod config;
+mod descriptor;
 mod error;
 mod mapping;
 pub mod webhook;
@@ -60,5 +61,10 @@ pub use config::{
     WooshPayConfig, WooshPayConfigBuilder, ENV_BASE_URL, ENV_SECRET_KEY, ENV_WEBHOOK_SECRET,
     LIVE_BASE_URL, TEST_BASE_URL,
 };
+pub use descriptor::{WooshPayDescriptor, WooshPaySettings, DESCRIPTOR};
 pub use error::{classify_error, WooshPayErrorClassifier};
 pub use mapping::{METADATA_DESCRIPTION_KEY, METADATA_REASON_KEY, ZERO_DECIMAL_CURRENCIES};
+
+/// WooshPay's provider id: the name in its refs (`wooshpay:re_…`), config and CLI.
+pub const PROVIDER: refundkit_core::ProviderId =
+    refundkit_core::ProviderId::from_static("wooshpay");

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use refundkit_core::transport::decode_value;
 use refundkit_core::{
-    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime, ProviderKind,
+    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime,
     Refund, RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
     ValidationError,
 };
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::wire::{CreateRefundBody, WireInteger, WireRefund, WireRefundList, WireRequestReason};
 
-const PROVIDER: ProviderKind = ProviderKind::WooshPay;
+use crate::PROVIDER;
 
 /// Stripe's zero-decimal currencies, which WooshPay is assumed to share (its
 /// own list is not published): amounts in these are whole units.
@@ -112,21 +112,11 @@ pub(crate) fn create_body(
     })
 }
 
-/// UQPay's options mean nothing to WooshPay: refused, never dropped.
+/// WooshPay has no options of its own: another provider's, or any name,
+/// is refused, never dropped.
 fn refuse_foreign_options(request: &RefundRequest) -> Result<(), ValidationError> {
-    let options = request.provider_options();
-    for (field, set) in [
-        ("on_behalf_of", options.on_behalf_of.is_some()),
-        ("payment_attempt_id", options.payment_attempt_id.is_some()),
-    ] {
-        if set {
-            return Err(ValidationError::new(
-                field,
-                "is a UQPay option; WooshPay has no such setting, so the request is refused",
-            ));
-        }
-    }
-    Ok(())
+    refundkit_core::ProviderOptions::for_provider(request.provider_options(), PROVIDER, &[])
+        .map(|_| ())
 }
 
 /// The refund stamped with `key` in one list page, whether more pages

@@ -298,7 +298,7 @@ async fn client_verifies_with_its_configured_secret_or_reports_none() {
     let event = client
         .verify_webhook(&headers, &body, at(1776074262))
         .unwrap();
-    assert_eq!(event.provider(), refundkit_core::ProviderKind::WooshPay);
+    assert_eq!(event.provider(), refundkit_wooshpay::PROVIDER);
 
     let config = refundkit_wooshpay::WooshPayConfig::builder(SecretString::from(common::KEY))
         .build()

@@ -9,7 +9,7 @@
 //!
 //! use axum::{routing::post, Router};
 //! use refundkit::axum::{VerifiedWebhook, WebhookReceiver};
-//! use refundkit::{ProviderKind, Refunds};
+//! use refundkit::{ProviderId, Refunds};
 //!
 //! async fn on_refund_event(VerifiedWebhook(event): VerifiedWebhook) -> &'static str {
 //!     // Deduplicate by event.event_id; re-read the refund before acting on money.
@@ -21,7 +21,7 @@
 //! let refunds = Arc::new(Refunds::from_env()?); // UQPAY_WEBHOOK_SECRET, WOOSHPAY_WEBHOOK_SECRET
 //! let app = Router::new()
 //!     .route("/webhooks/uqpay", post(on_refund_event))
-//!     .with_state(WebhookReceiver::new(refunds, ProviderKind::UqPay));
+//!     .with_state(WebhookReceiver::new(refunds, refundkit::uqpay::PROVIDER));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -34,7 +34,7 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use refundkit_core::{ProviderKind, RefundError, RefundEvent, WebhookError};
+use refundkit_core::{ProviderId, RefundError, RefundEvent, WebhookError};
 use time::OffsetDateTime;
 
 use crate::Refunds;
@@ -49,14 +49,14 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct WebhookReceiver {
     refunds: Arc<Refunds>,
-    provider: ProviderKind,
+    provider: ProviderId,
     body_limit: usize,
     clock: fn() -> OffsetDateTime,
 }
 
 impl WebhookReceiver {
     /// Receives `provider`'s deliveries, verified with its configured secret.
-    pub fn new(refunds: Arc<Refunds>, provider: ProviderKind) -> Self {
+    pub fn new(refunds: Arc<Refunds>, provider: ProviderId) -> Self {
         Self {
             refunds,
             provider,
@@ -79,7 +79,7 @@ impl WebhookReceiver {
     }
 
     /// The provider this receiver verifies for.
-    pub fn provider(&self) -> ProviderKind {
+    pub fn provider(&self) -> ProviderId {
         self.provider
     }
 }

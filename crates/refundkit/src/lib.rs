@@ -75,19 +75,50 @@ pub mod axum;
 mod config;
 #[cfg(feature = "journal")]
 mod journaled;
+mod providers;
 mod refunds;
 pub mod webhooks;
 
-pub use config::{RefundsConfig, UqPaySettings, WooshPaySettings, PROVIDER_VARIABLE};
+pub use config::{RefundsConfig, PROVIDER_VARIABLE};
+pub use providers::builtin_providers;
 pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 
-pub use refundkit_core::*;
+// The merchant API: what a backend that issues and tracks refunds names.
+pub use refundkit_core::{
+    recover_refund, refund_many, wait_for_final, wait_for_final_with_progress, Capabilities,
+    Currency, Decimal, ErrorKind, ExposeSecret, FailureReason, IdempotencyKey, ListRefunds, Money,
+    MoneyError, OffsetDateTime, PollPolicy, ProviderError, ProviderId, ProviderOptions,
+    RefundAmount, RefundError, RefundEvent, RefundEventKind, RefundId, RefundPage, RefundProvider,
+    RefundReason, RefundRef, RefundRequest, RefundRequestBuilder, RefundStatus, SecretString,
+    ValidationError, WebhookError, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE,
+    MAX_TEXT_LEN, REFERENCE_METADATA,
+};
+
+/// The adapter toolkit, for people writing a provider of their own (an
+/// in-house ledger, another PSP) rather than issuing refunds: the
+/// [`descriptor`](toolkit::descriptor) the facade, CLI and testkit read,
+/// the [`transport`](toolkit::transport) that owns retries and the
+/// "outcome unknown" rule, echo checks, exact decimal parsing, the secret
+/// scrubber and the metadata stamps. Merchant code does not need it.
+/// `examples/custom-provider` is a whole provider built from it.
+pub mod toolkit {
+    pub use refundkit_core::descriptor;
+    pub use refundkit_core::transport;
+    pub use refundkit_core::webhook;
+    pub use refundkit_core::{
+        check_echo, check_opaque_id, check_provider_id, find_stamped, parse_plain_decimal,
+        redact_url, Scrub, Secrets, MAX_PROVIDER_ID_LEN, PAYMENT_METADATA, REDACTED,
+        RESERVED_METADATA_PREFIX,
+    };
+}
 
 /// The UQPay adapter (feature `uqpay`).
 #[cfg(feature = "uqpay")]
+#[doc(inline)]
 pub use refundkit_uqpay as uqpay;
 /// The WooshPay adapter (feature `wooshpay`).
 #[cfg(feature = "wooshpay")]
+#[doc(inline)]
 pub use refundkit_wooshpay as wooshpay;
 
 /// Durable refund records: intent before sending, the amount reserved

@@ -8,7 +8,7 @@ use futures::Stream;
 use http::HeaderMap;
 use refundkit_core::{
     recover_refund, wait_for_final_with_progress, IdempotencyKey, ListRefunds, PollPolicy,
-    ProviderKind, Refund, RefundError, RefundEvent, RefundPage, RefundProvider, RefundRef,
+    ProviderId, Refund, RefundError, RefundEvent, RefundPage, RefundProvider, RefundRef,
     RefundRequest, DEFAULT_KEY_NAMESPACE,
 };
 use refundkit_core::{refund_many, Money, RefundStatus};
@@ -58,8 +58,8 @@ impl PaymentRefunds {
 /// provider stay readable after the default moves to another.
 #[derive(Clone)]
 pub struct Refunds {
-    providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
-    default: Option<ProviderKind>,
+    providers: BTreeMap<ProviderId, Arc<dyn RefundProvider>>,
+    default: Option<ProviderId>,
     key_namespace: String,
 }
 
@@ -80,17 +80,17 @@ impl Refunds {
     }
 
     /// The providers configured, in a stable order.
-    pub fn providers(&self) -> impl Iterator<Item = ProviderKind> + '_ {
+    pub fn providers(&self) -> impl Iterator<Item = ProviderId> + '_ {
         self.providers.keys().copied()
     }
 
     /// The provider new refunds go to, when one is set (or only one exists).
-    pub fn default_provider(&self) -> Option<ProviderKind> {
+    pub fn default_provider(&self) -> Option<ProviderId> {
         self.default
     }
 
     /// The client of `kind`, or a `Config` error saying it is not configured.
-    pub fn provider(&self, kind: ProviderKind) -> Result<&Arc<dyn RefundProvider>, RefundError> {
+    pub fn provider(&self, kind: ProviderId) -> Result<&Arc<dyn RefundProvider>, RefundError> {
         self.providers.get(&kind).ok_or_else(|| {
             RefundError::Config(format!(
                 "provider {kind} is not configured (configured: {})",
@@ -126,7 +126,7 @@ impl Refunds {
     /// Creates a refund at `provider`.
     pub async fn create_refund_at(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         request: &RefundRequest,
     ) -> Result<Refund, RefundError> {
         self.provider(provider)?.create_refund(request).await
@@ -164,7 +164,7 @@ impl Refunds {
     /// [`Refunds::recover_refund`] at a named provider.
     pub async fn recover_refund_at(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         request: &RefundRequest,
     ) -> Result<Refund, RefundError> {
         recover_refund(self.provider(provider)?.as_ref(), request).await
@@ -173,7 +173,7 @@ impl Refunds {
     /// The refund made on `payment_id` with `key` at `provider`, or `None`.
     pub async fn find_refund_by_key(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         payment_id: &str,
         key: &IdempotencyKey,
     ) -> Result<Option<Refund>, RefundError> {
@@ -206,7 +206,7 @@ impl Refunds {
     /// refunded by those that did not fail or get canceled, per currency.
     pub async fn payment_refunds(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         payment_id: &str,
     ) -> Result<PaymentRefunds, RefundError> {
         let client = self.provider(provider)?;
@@ -234,7 +234,7 @@ impl Refunds {
     /// Lists refunds at `provider`.
     pub async fn list_refunds(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         query: &ListRefunds,
     ) -> Result<RefundPage, RefundError> {
         self.provider(provider)?.list_refunds(query).await
@@ -265,7 +265,7 @@ impl Refunds {
     /// and returns the refund event. Pass the raw body bytes, unparsed.
     pub fn verify_webhook(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<RefundEvent, RefundError> {
@@ -275,7 +275,7 @@ impl Refunds {
     /// [`Refunds::verify_webhook`] against the clock `now`.
     pub fn verify_webhook_at(
         &self,
-        provider: ProviderKind,
+        provider: ProviderId,
         headers: &HeaderMap,
         body: &[u8],
         now: OffsetDateTime,
@@ -288,8 +288,8 @@ impl Refunds {
 #[derive(Default)]
 #[must_use]
 pub struct RefundsBuilder {
-    providers: BTreeMap<ProviderKind, Arc<dyn RefundProvider>>,
-    default: Option<ProviderKind>,
+    providers: BTreeMap<ProviderId, Arc<dyn RefundProvider>>,
+    default: Option<ProviderId>,
     key_namespace: Option<String>,
 }
 
@@ -315,7 +315,7 @@ impl RefundsBuilder {
     }
 
     /// Sends new refunds to `kind` by default.
-    pub fn default_provider(mut self, kind: ProviderKind) -> Self {
+    pub fn default_provider(mut self, kind: ProviderId) -> Self {
         self.default = Some(kind);
         self
     }

@@ -1,52 +1,35 @@
 //! Webhook verification by provider, for code that holds only the secrets.
 
 use http::HeaderMap;
-use refundkit_core::{ProviderKind, RefundError, RefundEvent, WebhookError};
+use refundkit_core::{ProviderId, RefundError, RefundEvent};
 use secrecy::SecretString;
 use time::OffsetDateTime;
 
-use crate::config::ensure_compiled;
+use crate::providers::{builtin_providers, descriptor_for};
 
 /// The environment variable holding `provider`'s webhook secret.
-pub fn secret_variable(provider: ProviderKind) -> Result<&'static str, RefundError> {
-    ensure_compiled(provider)?;
-    match provider {
-        ProviderKind::UqPay => Ok("UQPAY_WEBHOOK_SECRET"),
-        ProviderKind::WooshPay => Ok("WOOSHPAY_WEBHOOK_SECRET"),
-        other => Err(RefundError::Config(format!("{other} has no webhooks"))),
-    }
+pub fn secret_variable(provider: ProviderId) -> Result<&'static str, RefundError> {
+    descriptor_for(builtin_providers(), provider, "the webhook's provider")?
+        .webhook_secret_variable()
+        .ok_or_else(|| RefundError::Config(format!("{provider} has no webhooks")))
 }
 
 /// Verifies a delivery from `provider` signed with `secret` at `now`.
 pub fn verify(
-    provider: ProviderKind,
+    provider: ProviderId,
     secret: &SecretString,
     headers: &HeaderMap,
     body: &[u8],
     now: OffsetDateTime,
 ) -> Result<RefundEvent, RefundError> {
-    ensure_compiled(provider)?;
-    let result: Result<RefundEvent, WebhookError> = match provider {
-        #[cfg(feature = "uqpay")]
-        ProviderKind::UqPay => {
-            refundkit_uqpay::webhook::verify_and_parse(secret, headers, body, now)
-        }
-        #[cfg(feature = "wooshpay")]
-        ProviderKind::WooshPay => {
-            refundkit_wooshpay::webhook::verify_and_parse(secret, headers, body, now)
-        }
-        other => {
-            let _ = (secret, headers, body, now);
-            return Err(RefundError::Config(format!("{other} has no webhooks")));
-        }
-    };
-    Ok(result?)
+    descriptor_for(builtin_providers(), provider, "the webhook's provider")?
+        .verify_webhook(secret, headers, body, now)
 }
 
 /// Verifies a delivery from `provider` with the secret from its environment
 /// variable (`UQPAY_WEBHOOK_SECRET`, `WOOSHPAY_WEBHOOK_SECRET`), now.
 pub fn verify_from_env(
-    provider: ProviderKind,
+    provider: ProviderId,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<RefundEvent, RefundError> {
@@ -56,7 +39,7 @@ pub fn verify_from_env(
 /// [`verify_from_env`] with the timestamp checked against `now` (a stored
 /// delivery verified later).
 pub fn verify_from_env_at(
-    provider: ProviderKind,
+    provider: ProviderId,
     headers: &HeaderMap,
     body: &[u8],
     now: OffsetDateTime,

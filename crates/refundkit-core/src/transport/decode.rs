@@ -5,13 +5,13 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::RefundError;
-use crate::ids::ProviderKind;
+use crate::ids::ProviderId;
 
 /// Decodes `body` as JSON into `T`; a failure is a [`RefundError::Decode`]
 /// whose message names the path of the failing field (`data[0].amount`) and
 /// what was expected there.
 pub fn decode_json<T: DeserializeOwned>(
-    provider: ProviderKind,
+    provider: ProviderId,
     body: &[u8],
 ) -> Result<T, RefundError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -27,7 +27,7 @@ pub fn decode_json<T: DeserializeOwned>(
 
 /// [`decode_json`] for a JSON value already parsed (an item of a list).
 pub fn decode_value<T: DeserializeOwned>(
-    provider: ProviderKind,
+    provider: ProviderId,
     value: serde_json::Value,
 ) -> Result<T, RefundError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
@@ -92,7 +92,7 @@ mod tests {
     }
 
     fn message(body: &str) -> String {
-        match decode_json::<Wire>(ProviderKind::UqPay, body.as_bytes()) {
+        match decode_json::<Wire>(crate::ids::SAMPLE_PROVIDER, body.as_bytes()) {
             Err(RefundError::Decode { message, .. }) => message,
             other => panic!("expected a decode error, got {other:?}"),
         }

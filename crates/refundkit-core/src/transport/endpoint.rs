@@ -72,22 +72,22 @@ mod tests {
 
     #[test]
     fn https_is_required_except_on_loopback() {
-        assert!(BaseUrl::parse("X", "https://api.uqpay.com/api").is_ok());
+        assert!(BaseUrl::parse("X", "https://api.acme.example/api").is_ok());
         assert!(BaseUrl::parse("X", "http://127.0.0.1:8080/api").is_ok());
         assert!(BaseUrl::parse("X", "http://[::1]:8080").is_ok());
         assert!(BaseUrl::parse("X", "http://localhost:1").is_ok());
-        assert!(BaseUrl::parse("X", "http://api.uqpay.com/api").is_err());
+        assert!(BaseUrl::parse("X", "http://api.acme.example/api").is_err());
         assert!(BaseUrl::parse("X", "ftp://127.0.0.1").is_err());
-        assert!(BaseUrl::parse("X", "https://u:p@api.uqpay.com").is_err());
+        assert!(BaseUrl::parse("X", "https://u:p@api.acme.example").is_err());
     }
 
     #[test]
     fn joined_segments_are_encoded() {
-        let base = BaseUrl::parse("X", "https://api.uqpay.com/api/").unwrap();
+        let base = BaseUrl::parse("X", "https://api.acme.example/api/").unwrap();
         let url = base.join(&["v2", "payment", "refunds", "../x?y"]);
         assert_eq!(
             url.as_str(),
-            "https://api.uqpay.com/api/v2/payment/refunds/..%2Fx%3Fy"
+            "https://api.acme.example/api/v2/payment/refunds/..%2Fx%3Fy"
         );
     }
 }

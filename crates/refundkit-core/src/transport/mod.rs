@@ -36,7 +36,7 @@ use outcome::{judge_error_answer, outcome_unknown, AttemptEnd};
 use redact::{error_chain, sensitive_texts, sensitive_values};
 
 use crate::error::{ErrorKind, RefundError};
-use crate::ids::ProviderKind;
+use crate::ids::ProviderId;
 use crate::secrets::{Scrub, Secrets};
 
 /// The shared HTTP client of one provider adapter. Cheap to clone.
@@ -46,7 +46,7 @@ pub struct Transport {
 }
 
 struct Inner {
-    provider: ProviderKind,
+    provider: ProviderId,
     client: reqwest::Client,
     config: TransportConfig,
     classifier: Box<dyn ErrorClassifier>,
@@ -80,7 +80,7 @@ impl Attempt {
 impl Transport {
     /// A transport for `provider` whose error answers go through `classifier`.
     pub fn new(
-        provider: ProviderKind,
+        provider: ProviderId,
         config: TransportConfig,
         classifier: impl ErrorClassifier + 'static,
     ) -> Result<Self, RefundError> {
@@ -103,7 +103,7 @@ impl Transport {
     }
 
     /// The provider this transport talks to.
-    pub fn provider(&self) -> ProviderKind {
+    pub fn provider(&self) -> ProviderId {
         self.inner.provider
     }
 

@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn request_debug_shows_no_headers() {
         let url = Url::parse("https://api.example.com/v1/refunds").unwrap();
-        let request = ApiRequest::post_empty(Operation::FetchToken, url)
+        let request = ApiRequest::post_empty(Operation::Other("fetch_token"), url)
             .secret_header("x-api-key", &SecretString::from("super-secret-key"))
             .unwrap();
         assert!(!format!("{request:?}").contains("super-secret-key"));

@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::error::RefundError;
 use crate::idempotency::IdempotencyKey;
-use crate::ids::ProviderKind;
+use crate::ids::ProviderId;
 
 /// What a call does; decides tracing names and the outcome-unknown rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +24,9 @@ pub enum Operation {
     GetRefund,
     /// Lists refunds.
     ListRefunds,
-    /// Reads a payment.
-    GetPayment,
-    /// Obtains an access token.
-    FetchToken,
+    /// Any other call that moves no money (a payment read, a token fetch),
+    /// named for spans in snake_case by the adapter.
+    Other(&'static str),
 }
 
 impl Operation {
@@ -37,8 +36,7 @@ impl Operation {
             Operation::CreateRefund => "create_refund",
             Operation::GetRefund => "get_refund",
             Operation::ListRefunds => "list_refunds",
-            Operation::GetPayment => "get_payment",
-            Operation::FetchToken => "fetch_token",
+            Operation::Other(name) => name,
         }
     }
 }
@@ -178,7 +176,7 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     /// Decodes the body as JSON.
-    pub fn json<T: DeserializeOwned>(&self, provider: ProviderKind) -> Result<T, RefundError> {
+    pub fn json<T: DeserializeOwned>(&self, provider: ProviderId) -> Result<T, RefundError> {
         super::decode_json(provider, &self.body)
     }
 

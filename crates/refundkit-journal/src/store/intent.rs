@@ -15,7 +15,7 @@ use crate::state::JournalState;
 #[derive(Debug)]
 pub(crate) struct IntentRow<'a> {
     pub request: &'a RefundRequest,
-    pub provider: refundkit_core::ProviderKind,
+    pub provider: refundkit_core::ProviderId,
     pub namespace: Option<&'a str>,
     pub amount: Money,
     pub ceiling: Money,
@@ -218,15 +218,20 @@ async fn insert(
     let request = row.request;
     let metadata = serde_json::to_string(request.metadata())
         .map_err(|_| JournalError::corrupt("metadata", "cannot be written as JSON"))?;
+    let options = request
+        .provider_options()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| JournalError::corrupt("provider_options", "cannot be written as JSON"))?;
     let (namespace, reference) = match request.merchant_reference() {
         Some(reference) => (row.namespace, Some(reference)),
         None => (None, None),
     };
     let sql = format!(
         "INSERT INTO refunds (idempotency_key, namespace, merchant_reference, provider, payment_id, \
-         amount, currency, reason, description, metadata, payment_attempt_id, on_behalf_of, state, \
+         amount, currency, reason, description, metadata, provider_options, state, \
          attempts, lease_owner, lease_until, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $16) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15, $15) \
          RETURNING {COLUMNS}"
     );
     let inserted: AnyRow = sqlx::query(&sql)
@@ -240,8 +245,7 @@ async fn insert(
         .bind(request.reason().as_code())
         .bind(request.description())
         .bind(metadata)
-        .bind(request.provider_options().payment_attempt_id.as_deref())
-        .bind(request.provider_options().on_behalf_of.as_deref())
+        .bind(options)
         .bind(JournalState::Recorded.as_str())
         .bind(row.lease_owner)
         .bind(now.saturating_add(row.lease_ms))

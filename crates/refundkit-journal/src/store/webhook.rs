@@ -31,7 +31,8 @@ pub(crate) async fn apply_event(
     store: &Store,
     event: &RefundEvent,
 ) -> Result<EventApplied, JournalError> {
-    let provider = event.provider().as_str();
+    let provider = event.provider();
+    let provider = provider.as_str();
     let refund = &event.refund;
     let now = now_ms();
     let mut tx = store.begin_write().await?;

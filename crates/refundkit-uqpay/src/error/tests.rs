@@ -299,7 +299,7 @@ fn every_documented_error_body_gets_its_kind_and_retryability() {
         assert_eq!(error.status, status, "{row}");
         assert_eq!(error.provider_code.as_deref(), code, "{row}");
         assert_eq!(error.kind.is_retryable(), retryable, "{row}");
-        assert_eq!(error.provider, ProviderKind::UqPay, "{row}");
+        assert_eq!(error.provider, crate::PROVIDER, "{row}");
         assert!(!error.message.is_empty(), "{row}");
     }
 }

@@ -21,7 +21,7 @@ fn money(amount: &str, currency: &str) -> Money {
 
 fn expected_seed_refund(raw: &str) -> Refund {
     let mut refund = Refund::new(
-        ProviderKind::UqPay,
+        crate::PROVIDER,
         RefundId::new("RF123456789").unwrap(),
         money("10.01", "USD"),
         RefundStatus::Succeeded,

@@ -165,7 +165,7 @@ async fn cancel_is_unsupported_and_capabilities_say_so() {
     let capabilities = client.capabilities();
     assert!(capabilities.list_refunds && capabilities.free_text_reason && capabilities.webhooks);
     assert!(!capabilities.cancel_refund);
-    assert_eq!(client.provider(), refundkit_core::ProviderKind::UqPay);
+    assert_eq!(client.provider(), refundkit_core::refundkit_uqpay::PROVIDER);
     anything.assert_calls_async(0).await;
 }
 
