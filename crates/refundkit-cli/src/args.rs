@@ -38,13 +38,14 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A provider name on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProviderArg {
-    /// UQPay Global Acquiring.
-    Uqpay,
-    /// WooshPay.
-    Wooshpay,
+/// A compiled-in provider on the command line: one of
+/// `refundkit::builtin_providers()`, listed in `--help` and completions.
+pub fn provider_parser() -> impl clap::builder::TypedValueParser<Value = refundkit::ProviderId> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(refundkit::builtin_providers().iter().map(|descriptor| {
+        PossibleValue::new(descriptor.id().to_string()).help(descriptor.display_name())
+    }))
+    .try_map(|name| name.parse::<refundkit::ProviderId>())
 }
 
 /// A refund reason on the command line.
@@ -90,8 +91,8 @@ pub enum Command {
     /// List refunds at a provider.
     List {
         /// The provider.
-        #[arg(long, value_enum)]
-        provider: ProviderArg,
+        #[arg(long, value_parser = provider_parser())]
+        provider: refundkit::ProviderId,
         /// Only refunds of this payment.
         #[arg(long)]
         payment: Option<String>,
@@ -128,8 +129,8 @@ pub enum Command {
     /// Verify a webhook delivery and print the refund event.
     VerifyWebhook {
         /// The provider that sent it.
-        #[arg(long, value_enum)]
-        provider: ProviderArg,
+        #[arg(long, value_parser = provider_parser())]
+        provider: refundkit::ProviderId,
         /// File holding the raw request body, byte for byte.
         #[arg(long)]
         body: PathBuf,
@@ -147,8 +148,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// The provider to refund at.
-    #[arg(long, value_enum)]
-    pub provider: ProviderArg,
+    #[arg(long, value_parser = provider_parser())]
+    pub provider: refundkit::ProviderId,
     /// The payment (intent) id.
     #[arg(long)]
     pub payment: String,
@@ -185,12 +186,11 @@ pub struct CreateArgs {
         default_value = refundkit::DEFAULT_KEY_NAMESPACE
     )]
     pub namespace: String,
-    /// UQPay: refund this payment attempt.
-    #[arg(long)]
-    pub attempt: Option<String>,
-    /// UQPay: act for this connected sub-account.
-    #[arg(long)]
-    pub on_behalf_of: Option<String>,
+    /// An option of the provider's own, NAME=VALUE (repeat for each), e.g.
+    /// uqpay's payment_attempt_id=PA… or on_behalf_of=UUID; a name the
+    /// provider does not know is refused before anything is sent.
+    #[arg(long = "option", value_name = "NAME=VALUE")]
+    pub options: Vec<String>,
     /// With --journal: the most the payment's refunds may add up to, in
     /// --currency (usually the captured amount); over it, nothing is sent.
     #[arg(long, value_name = "AMOUNT")]

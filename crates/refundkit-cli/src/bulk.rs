@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use refundkit::{
-    IdempotencyKey, Money, ProviderKind, Refund, RefundAmount, RefundError, RefundReason,
+    IdempotencyKey, Money, ProviderId, Refund, RefundAmount, RefundError, RefundReason,
     RefundRequest, RefundStatus, Refunds, ValidationError,
 };
 use serde_json::{json, Value};
@@ -89,7 +89,7 @@ impl RawRow {
 struct Row {
     line: u64,
     reference: String,
-    provider: ProviderKind,
+    provider: ProviderId,
     request: RefundRequest,
 }
 
@@ -327,19 +327,23 @@ fn read_jsonl(path: &Path) -> Result<Vec<Result<RawRow, BadRow>>, FileError> {
     Ok(rows)
 }
 
-fn parse_provider(text: &str) -> Result<ProviderKind, ValidationError> {
-    match text.to_ascii_lowercase().as_str() {
-        "uqpay" => Ok(ProviderKind::UqPay),
-        "wooshpay" => Ok(ProviderKind::WooshPay),
-        "" => Err(ValidationError::new(
+fn parse_provider(text: &str) -> Result<ProviderId, ValidationError> {
+    let compiled = refundkit::builtin_providers();
+    let names = compiled
+        .iter()
+        .map(|d| d.id().to_string())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    if text.trim().is_empty() {
+        return Err(ValidationError::new(
             "provider",
-            "is empty: uqpay or wooshpay",
-        )),
-        _ => Err(ValidationError::new(
-            "provider",
-            format!("{text:?} is not uqpay or wooshpay"),
-        )),
+            format!("is empty: {names}"),
+        ));
     }
+    text.parse::<ProviderId>()
+        .ok()
+        .filter(|id| refundkit::toolkit::descriptor::find(compiled, *id).is_some())
+        .ok_or_else(|| ValidationError::new("provider", format!("{text:?} is not {names}")))
 }
 
 fn parse_reason(text: &str, description: &str) -> Result<RefundReason, ValidationError> {
@@ -996,7 +1000,7 @@ mod tests {
             ],
         );
         let row = validate(&good, "ns").unwrap();
-        assert_eq!(row.provider, ProviderKind::UqPay);
+        assert_eq!(row.provider, refundkit::uqpay::PROVIDER);
         assert_eq!(
             row.request.idempotency_key(),
             &IdempotencyKey::derive("ns", "order-1").unwrap()

@@ -5,37 +5,44 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use refundkit::{
-    IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderKind, Refund, RefundAmount,
-    RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest, ValidationError,
+    IdempotencyKey, ListRefunds, Money, PollPolicy, ProviderId, ProviderOptions, Refund,
+    RefundAmount, RefundError, RefundEvent, RefundPage, RefundReason, RefundRef, RefundRequest,
+    ValidationError,
 };
 use serde::Serialize;
 
-use crate::args::{Command, CreateArgs, ProviderArg, ReasonArg};
+use crate::args::{Command, CreateArgs, ReasonArg};
 pub use crate::failure::Failure;
 use crate::journal;
 
 /// Advice appended to an error's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hint {
-    /// `list --provider wooshpay`: what to use instead.
-    WooshPayList,
+    /// What the provider's descriptor says to use instead of an operation
+    /// it does not offer (`list --provider wooshpay`).
+    Instead(&'static str),
 }
 
 impl std::fmt::Display for Hint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Hint::WooshPayList => f.write_str(WOOSHPAY_LIST_HINT),
+            Hint::Instead(text) => f.write_str(text),
         }
     }
 }
 
-impl From<ProviderArg> for ProviderKind {
-    fn from(provider: ProviderArg) -> Self {
-        match provider {
-            ProviderArg::Uqpay => ProviderKind::UqPay,
-            ProviderArg::Wooshpay => ProviderKind::WooshPay,
-        }
-    }
+/// The compiled-in descriptor of `provider` (the argument parser admits
+/// only those).
+fn descriptor(
+    provider: ProviderId,
+) -> Result<&'static dyn refundkit::toolkit::descriptor::ProviderDescriptor, Failure> {
+    refundkit::toolkit::descriptor::find(refundkit::builtin_providers(), provider).ok_or_else(
+        || {
+            Failure::from(RefundError::Config(format!(
+                "{provider} is not compiled in"
+            )))
+        },
+    )
 }
 
 /// What a successful command prints, as JSON in the documented shapes.
@@ -73,10 +80,6 @@ pub struct Created {
     pub namespace: Option<String>,
 }
 
-/// What `list --provider wooshpay` says instead of a page: WooshPay's API
-/// has no documented refund list.
-pub const WOOSHPAY_LIST_HINT: &str = "WooshPay has no documented refund list: read a refund with `refundkit get wooshpay:re_...`, resolve one made with a known reference or key with `refundkit recover --provider wooshpay --payment PI --reference REF ...` (or the library's `Refunds::find_refund_by_key`)";
-
 /// Runs `command` and returns what to print; `journal` is `--journal`.
 pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, Failure> {
     match command {
@@ -101,17 +104,17 @@ pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, F
             page,
             page_size,
         } => {
-            if provider == ProviderArg::Wooshpay {
+            if let Some(instead) = descriptor(provider)?.instead_of("list_refunds") {
                 let unsupported = RefundError::Unsupported {
-                    provider: ProviderKind::WooshPay,
+                    provider,
                     operation: "list_refunds",
                 };
-                return Err(Failure::from(unsupported).with_hint(Hint::WooshPayList));
+                return Err(Failure::from(unsupported).with_hint(Hint::Instead(instead)));
             }
             let mut query = ListRefunds::default().page(page).page_size(page_size);
             query.payment_id = payment;
             let page = crate::environment::refunds()?
-                .list_refunds(provider.into(), &query)
+                .list_refunds(provider, &query)
                 .await?;
             Ok(Printed::Page(page))
         }
@@ -121,7 +124,7 @@ pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, F
             body,
             headers,
             now,
-        } => verify_webhook(provider.into(), &body, &headers, now.as_deref()),
+        } => verify_webhook(provider, &body, &headers, now.as_deref()),
         Command::Bulk(_) | Command::Completions { .. } => {
             Err(RefundError::Config("bulk and completions are run by main".into()).into())
         }
@@ -154,7 +157,7 @@ async fn create(args: CreateArgs, mode: Mode) -> Result<Printed, Failure> {
     // Refused before anything was sent: no key worth printing.
     let request = build_request(&args, key)?;
     let refunds = crate::environment::refunds().map_err(with_key)?;
-    let provider = args.provider.into();
+    let provider = args.provider;
     let refund = match mode {
         Mode::Create => refunds.create_refund_at(provider, &request).await,
         Mode::Recover => refunds.recover_refund_at(provider, &request).await,
@@ -215,11 +218,16 @@ pub fn build_request(
         })?;
         builder = builder.metadata(name, value);
     }
-    if let Some(attempt) = &args.attempt {
-        builder = builder.payment_attempt_id(attempt.clone());
-    }
-    if let Some(account) = &args.on_behalf_of {
-        builder = builder.on_behalf_of(account.clone());
+    if !args.options.is_empty() {
+        let mut options = ProviderOptions::new(args.provider);
+        for pair in &args.options {
+            // The value is not quoted: an option may hold an account id.
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| ValidationError::new("option", "must be NAME=VALUE"))?;
+            options = options.with(name.trim(), value);
+        }
+        builder = builder.provider_options(options);
     }
     builder.build()
 }
@@ -263,7 +271,7 @@ fn parse_now(text: &str) -> Result<time::OffsetDateTime, ValidationError> {
 }
 
 fn verify_webhook(
-    provider: ProviderKind,
+    provider: ProviderId,
     body_path: &std::path::Path,
     header_lines: &[String],
     now: Option<&str>,

@@ -1,22 +1,26 @@
-//! The CLI's configuration: the process environment, with one default of
-//! its own — UQPay's token in the shared file store (`UQPAY_TOKEN_STORE=file`)
-//! unless the variable says otherwise, so that an operator's command reuses
-//! the token the backend on this host uses instead of minting one (a new
-//! UQPay token invalidates the previous one at once).
+//! The CLI's configuration: the process environment, with the defaults each
+//! compiled-in provider asks a short-lived process to use
+//! (`ProviderDescriptor::short_lived_defaults`) for variables left unset —
+//! for UQPay its token in the shared file store (`UQPAY_TOKEN_STORE=file`),
+//! so that an operator's command reuses the token the backend on this host
+//! uses instead of minting one (a new UQPay token invalidates the previous
+//! one at once).
 
-use refundkit::uqpay::TOKEN_STORE_VAR;
 use refundkit::{RefundError, Refunds};
 
-/// The CLI's default `UQPAY_TOKEN_STORE`.
-pub const DEFAULT_TOKEN_STORE: &str = "file";
-
-/// `name` from `read`, or the CLI's default for `UQPAY_TOKEN_STORE`.
+/// `name` from `read`, or the default a provider asks a short-lived process
+/// to use when it is unset or blank.
 pub fn with_cli_defaults(name: &str, read: impl Fn(&str) -> Option<String>) -> Option<String> {
     let value = read(name);
-    if name == TOKEN_STORE_VAR && value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-        return Some(DEFAULT_TOKEN_STORE.to_string());
+    if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+        return value;
     }
-    value
+    refundkit::builtin_providers()
+        .iter()
+        .flat_map(|descriptor| descriptor.short_lived_defaults())
+        .find(|(variable, _)| *variable == name)
+        .map(|(_, default)| (*default).to_string())
+        .or(value)
 }
 
 /// [`Refunds::from_env`] with the CLI's defaults.
@@ -27,6 +31,7 @@ pub fn refunds() -> Result<Refunds, RefundError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use refundkit::uqpay::TOKEN_STORE_VAR;
 
     #[test]
     fn the_token_store_defaults_to_file_and_the_variable_wins() {

@@ -42,7 +42,7 @@ pub async fn create(args: CreateArgs, url: &str) -> Result<Printed, Failure> {
     };
     let refunds = journaled(Some(url)).await.map_err(|f| f.with_key(key))?;
     let refund = refunds
-        .create_refund_at(args.provider.into(), &request, ceiling)
+        .create_refund_at(args.provider, &request, ceiling)
         .await
         .map_err(|e| Failure::from(e).with_key(key))?;
     Ok(Printed::Created(Box::new(Created {

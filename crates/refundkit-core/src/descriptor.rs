@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::error::RefundError;
 use crate::ids::ProviderId;
 use crate::provider::RefundProvider;
-use crate::transport::TransportSettings;
+use crate::transport::TransportConfig;
 use crate::webhook::RefundEvent;
 
 /// Reads a setting by name: the process environment, or a map in tests.
@@ -67,7 +67,7 @@ impl Variable {
 /// ```
 /// use std::sync::Arc;
 /// use refundkit_core::descriptor::{Lookup, ProviderDescriptor, Variable};
-/// use refundkit_core::transport::TransportSettings;
+/// use refundkit_core::transport::TransportConfig;
 /// use refundkit_core::{ProviderId, RefundError, RefundProvider};
 ///
 /// #[derive(Debug)]
@@ -85,7 +85,11 @@ impl Variable {
 ///             &[Variable::new("ACME_API_KEY", "the API key").secret().selects()];
 ///         VARIABLES
 ///     }
-///     fn from_lookup(&self, lookup: Lookup<'_>) -> Result<Arc<dyn RefundProvider>, RefundError> {
+///     fn from_lookup(
+///         &self,
+///         lookup: Lookup<'_>,
+///         _transport: TransportConfig,
+///     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
 ///         let _key = lookup("ACME_API_KEY")
 ///             .ok_or_else(|| RefundError::Config("ACME_API_KEY is missing or empty".into()))?;
 ///         Err(RefundError::Config("this sketch builds no client".into()))
@@ -93,7 +97,7 @@ impl Variable {
 ///     fn from_settings(
 ///         &self,
 ///         _settings: serde_json::Value,
-///         _transport: &TransportSettings,
+///         _transport: TransportConfig,
 ///     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
 ///         Err(RefundError::Config("this sketch builds no client".into()))
 ///     }
@@ -123,10 +127,16 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
     }
 
     /// Builds its client from variables read through `lookup` (the
-    /// process environment in `from_env`; a simulator's variables in
-    /// tests). A missing required variable is a `Config` error naming it;
-    /// values never appear in errors.
-    fn from_lookup(&self, lookup: Lookup<'_>) -> Result<Arc<dyn RefundProvider>, RefundError>;
+    /// process environment in `from_env`; a simulator's variables,
+    /// `refundkit_testkit::ProviderSim::variables`, in tests), with the
+    /// transport settings shared by every provider (read once by the
+    /// caller from `REFUNDKIT_TIMEOUT_MS` and friends). A missing required
+    /// variable is a `Config` error naming it; values never appear in errors.
+    fn from_lookup(
+        &self,
+        lookup: Lookup<'_>,
+        transport: TransportConfig,
+    ) -> Result<Arc<dyn RefundProvider>, RefundError>;
 
     /// Builds its client from its section of a config file (the adapter's
     /// own settings type, deserialized from `settings`), with the
@@ -134,7 +144,7 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
     fn from_settings(
         &self,
         settings: serde_json::Value,
-        transport: &TransportSettings,
+        transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError>;
 
     /// The variable holding its webhook signing secret, when it has webhooks.

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use refundkit_core::{
-    Currency, IdempotencyKey, Money, ProviderId, ProviderOptions, Refund, RefundAmount, RefundReason,
-    RefundRequest, RefundStatus,
+    Currency, IdempotencyKey, Money, ProviderId, ProviderOptions, Refund, RefundAmount,
+    RefundReason, RefundRequest, RefundStatus,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;

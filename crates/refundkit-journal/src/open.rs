@@ -161,7 +161,11 @@ impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
         let sql: [(i64, &'static str, &'static str); 2] = match self.0 {
             Backend::Sqlite => [
-                (1, "journal", include_str!("../migrations/sqlite/0001_journal.sql")),
+                (
+                    1,
+                    "journal",
+                    include_str!("../migrations/sqlite/0001_journal.sql"),
+                ),
                 (
                     2,
                     "provider_options",
@@ -169,7 +173,11 @@ impl MigrationSource<'static> for Embedded {
                 ),
             ],
             Backend::Postgres => [
-                (1, "journal", include_str!("../migrations/postgres/0001_journal.sql")),
+                (
+                    1,
+                    "journal",
+                    include_str!("../migrations/postgres/0001_journal.sql"),
+                ),
                 (
                     2,
                     "provider_options",

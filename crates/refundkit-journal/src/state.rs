@@ -197,12 +197,7 @@ mod tests {
 
     fn refund(status: RefundStatus) -> Refund {
         let amount = Money::parse("1.00", "USD").unwrap();
-        Refund::new(
-            SAMPLE,
-            RefundId::new("re_1").unwrap(),
-            amount,
-            status,
-        )
+        Refund::new(SAMPLE, RefundId::new("re_1").unwrap(), amount, status)
     }
 
     #[test]
@@ -231,20 +226,11 @@ mod tests {
 
     #[test]
     fn a_retryable_refusal_stays_unfinished_and_a_final_one_releases() {
-        let limited = ProviderError::new(
-            SAMPLE,
-            ErrorKind::RateLimited,
-            429,
-            "slow down",
-        );
+        let limited = ProviderError::new(SAMPLE, ErrorKind::RateLimited, 429, "slow down");
         let outcome = Outcome::of_create(&Err(RefundError::Provider(limited)));
         assert_eq!(outcome, Outcome::Unknown);
-        let refused = ProviderError::new(
-            SAMPLE,
-            ErrorKind::RefundExceedsAvailable,
-            400,
-            "too much",
-        );
+        let refused =
+            ProviderError::new(SAMPLE, ErrorKind::RefundExceedsAvailable, 400, "too much");
         let outcome = Outcome::of_create(&Err(RefundError::Provider(refused)));
         assert_eq!(
             outcome.next_state(JournalState::Recorded),

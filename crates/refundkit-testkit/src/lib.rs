@@ -66,11 +66,11 @@ mod util;
 pub mod webhook;
 
 pub use idempotency::DEFAULT_IDEMPOTENCY_WINDOW;
-pub use memory::InMemoryProvider;
+pub use memory::{InMemoryProvider, ATTEMPT_OPTION, MEMORY, ORDER_OPTION};
 pub use model::{PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund, SimRefundStatus};
 pub use sim::{
     Calls, Fault, JournalEntry, ProviderSim, Route, SimCredentials, SimError, Simulator,
     SimulatorBuilder, SupersededAnswer, DEFAULT_TOKEN_TTL, DEFAULT_UQPAY_API_KEY,
-    DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY, MASK,
+    DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY, MASK, UQPAY, WOOSHPAY,
 };
 pub use util::{mask_secret, wooshpay_exponent};

@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use refundkit_core::{
     Capabilities, ErrorKind, FailureReason, IdempotencyKey, ListRefunds, Money, ProviderError,
-    ProviderKind, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
-    RefundReason, RefundRequest, RefundStatus, KEY_METADATA,
+    ProviderId, ProviderOptions, Refund, RefundAmount, RefundError, RefundId, RefundPage,
+    RefundProvider, RefundReason, RefundRequest, RefundStatus, KEY_METADATA,
 };
 use serde_json::{json, Value};
 
@@ -40,7 +40,7 @@ struct Inner {
     keys: Mutex<IdempotencyStore<RefundRequest, Outcome>>,
 }
 
-/// A refund provider that keeps everything in memory (`ProviderKind::InMemory`).
+/// A refund provider that keeps everything in memory (provider id [`MEMORY`]).
 ///
 /// It follows the simulators' rules: partial refunds until the captured
 /// amount is used up (then `RefundExceedsAvailable`), unknown ids are
@@ -188,7 +188,8 @@ impl InMemoryProvider {
         let created = ledger.create(NewRefund {
             payment_id: payment_id.to_string(),
             amount,
-            attempt_id: request.provider_options().payment_attempt_id.clone(),
+            // Checked by create_refund before the key was taken.
+            attempt_id: attempt_id(request).ok().flatten(),
             reason: Some(request.reason().as_code().to_string()),
             description: request.description().map(str::to_string),
             metadata,
@@ -201,8 +202,28 @@ impl InMemoryProvider {
     }
 }
 
+/// The in-memory provider's id.
+pub const MEMORY: ProviderId = ProviderId::from_static("memory");
+
+/// The one option the in-memory provider knows: a payment attempt to refund.
+pub const ATTEMPT_OPTION: &str = "payment_attempt_id";
+
+/// The in-memory provider's list filter: refunds of payments with this
+/// merchant order id.
+pub const ORDER_OPTION: &str = "merchant_order_id";
+
+/// The attempt `request` names in the in-memory provider's own options;
+/// another provider's options are refused, as any adapter does.
+fn attempt_id(request: &RefundRequest) -> Result<Option<String>, RefundError> {
+    let options =
+        ProviderOptions::for_provider(request.provider_options(), MEMORY, &[ATTEMPT_OPTION])?;
+    Ok(options
+        .and_then(|options| options.get(ATTEMPT_OPTION))
+        .map(str::to_owned))
+}
+
 fn error(kind: ErrorKind, status: u16, code: &str, message: String) -> ProviderError {
-    ProviderError::new(ProviderKind::InMemory, kind, status, message).with_code(code)
+    ProviderError::new(MEMORY, kind, status, message).with_code(code)
 }
 
 fn not_found(what: &str, id: &str) -> ProviderError {
@@ -220,11 +241,7 @@ fn refusal_error(refusal: Refusal, request: &RefundRequest) -> ProviderError {
         Refusal::PaymentNotFound => not_found("payment", payment_id),
         Refusal::AttemptNotFound => not_found(
             "payment attempt",
-            request
-                .provider_options()
-                .payment_attempt_id
-                .as_deref()
-                .unwrap_or(""),
+            attempt_id(request).ok().flatten().as_deref().unwrap_or(""),
         ),
         Refusal::NotRefundable(status) => error(
             ErrorKind::PaymentNotRefundable,
@@ -259,7 +276,7 @@ fn to_refund(refund: &SimRefund) -> Outcome {
         SimRefundStatus::Succeeded => RefundStatus::Succeeded,
         SimRefundStatus::Failed => RefundStatus::Failed,
     };
-    let mut normalized = Refund::new(ProviderKind::InMemory, id, refund.amount, status.clone());
+    let mut normalized = Refund::new(MEMORY, id, refund.amount, status.clone());
     normalized.payment_id = Some(refund.payment_id.clone());
     normalized.reason = refund.reason.as_deref().map(RefundReason::from_code);
     normalized.description = refund.description.clone();
@@ -288,8 +305,8 @@ fn to_refund(refund: &SimRefund) -> Outcome {
 
 #[async_trait]
 impl RefundProvider for InMemoryProvider {
-    fn provider(&self) -> ProviderKind {
-        ProviderKind::InMemory
+    fn provider(&self) -> ProviderId {
+        MEMORY
     }
 
     fn capabilities(&self) -> &Capabilities {
@@ -298,6 +315,7 @@ impl RefundProvider for InMemoryProvider {
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         request.validate()?;
+        attempt_id(request)?;
         let key = request.idempotency_key().to_string();
         let lookup = lock(&self.inner.keys).begin(&key, request.clone());
         match lookup {
@@ -364,12 +382,17 @@ impl RefundProvider for InMemoryProvider {
 
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
         query.validate()?;
+        // Its own filter: refunds of payments with a merchant order id.
+        let order_filter = ProviderOptions::for_provider(
+            query.provider_options.as_ref(),
+            MEMORY,
+            &[ORDER_OPTION],
+        )?
+        .and_then(|options| options.get(ORDER_OPTION))
+        .map(str::to_owned);
         let matching = lock(&self.inner.ledger).refunds(|r, order| {
             query.payment_id.as_ref().is_none_or(|p| *p == r.payment_id)
-                && query
-                    .merchant_order_id
-                    .as_deref()
-                    .is_none_or(|o| Some(o) == order)
+                && order_filter.as_deref().is_none_or(|o| Some(o) == order)
                 && query.created_from.is_none_or(|from| r.created_at >= from)
                 && query.created_to.is_none_or(|to| r.created_at <= to)
         });

@@ -11,9 +11,7 @@ use http::HeaderMap;
 use refundkit_core::transport::{
     insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
-use refundkit_core::{
-    ExposeSecret, OffsetDateTime, ProviderError, RefundError, SecretString,
-};
+use refundkit_core::{ExposeSecret, OffsetDateTime, ProviderError, RefundError, SecretString};
 use url::Url;
 
 /// Obtains an access token (no money moves).
@@ -130,9 +128,8 @@ fn minted_from_wire(decoded: TokenResponse) -> Result<MintedToken, RefundError> 
             "token response has an empty auth_token",
         ));
     }
-    let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at).map_err(|_| {
-        RefundError::decode(crate::PROVIDER, "token expired_at is out of range")
-    })?;
+    let expires_at = OffsetDateTime::from_unix_timestamp(decoded.expired_at)
+        .map_err(|_| RefundError::decode(crate::PROVIDER, "token expired_at is out of range"))?;
     Ok(MintedToken {
         value: SecretString::from(decoded.auth_token),
         expires_at,

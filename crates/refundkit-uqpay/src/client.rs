@@ -9,8 +9,8 @@ use http::HeaderMap;
 use refundkit_core::transport::{ApiRequest, Authenticator, Operation, Transport};
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, IdempotencyKey, ListRefunds, Money,
-    OffsetDateTime, Refund, RefundAmount, RefundError, RefundEvent, RefundId,
-    RefundPage, RefundProvider, RefundRequest, WebhookError,
+    OffsetDateTime, Refund, RefundAmount, RefundError, RefundEvent, RefundId, RefundPage,
+    RefundProvider, RefundRequest, WebhookError,
 };
 use url::Url;
 

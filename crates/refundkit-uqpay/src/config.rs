@@ -173,6 +173,14 @@ impl UqPayConfig {
         &self.transport
     }
 
+    /// The same configuration with other transport settings (what a
+    /// descriptor does with the settings shared by every provider).
+    #[must_use]
+    pub fn with_transport(mut self, transport: TransportConfig) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Where [`crate::UqPayClient::new`] keeps the token (default: in memory).
     pub fn token_store(&self) -> &TokenStoreSetting {
         &self.token_store

@@ -6,16 +6,15 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 use refundkit_core::descriptor::{Lookup, ProviderDescriptor, Variable};
-use refundkit_core::transport::{TransportConfig, TransportSettings};
+use refundkit_core::transport::TransportConfig;
 use refundkit_core::{
-    redact_url, ExposeSecret, OffsetDateTime, ProviderId, RefundError, RefundEvent,
-    RefundProvider, SecretString, REDACTED,
+    redact_url, ExposeSecret, OffsetDateTime, ProviderId, RefundError, RefundEvent, RefundProvider,
+    SecretString, REDACTED,
 };
 use serde::Deserialize;
 
 use crate::config::{
-    API_KEY_VAR, BASE_URL_VAR, CLIENT_ID_VAR, ENVIRONMENT_VAR, ON_BEHALF_OF_VAR,
-    WEBHOOK_SECRET_VAR,
+    API_KEY_VAR, BASE_URL_VAR, CLIENT_ID_VAR, ENVIRONMENT_VAR, ON_BEHALF_OF_VAR, WEBHOOK_SECRET_VAR,
 };
 use crate::{webhook, Environment, TokenStoreSetting, UqPayClient, UqPayConfig, TOKEN_STORE_VAR};
 
@@ -30,7 +29,7 @@ use crate::{webhook, Environment, TokenStoreSetting, UqPayClient, UqPayConfig, T
 /// let lookup = |name: &str| (name == "UQPAY_API_KEY").then(|| "k".to_string());
 /// assert!(descriptor.is_selected(&lookup));
 /// // A partial set of variables is an error naming the missing one.
-/// let error = descriptor.from_lookup(&lookup).unwrap_err();
+/// let error = descriptor.from_lookup(&lookup, Default::default()).unwrap_err();
 /// assert!(error.to_string().contains("UQPAY_CLIENT_ID"));
 /// ```
 pub static DESCRIPTOR: UqPayDescriptor = UqPayDescriptor;
@@ -46,7 +45,10 @@ const VARIABLES: &[Variable] = &[
         ENVIRONMENT_VAR,
         "sandbox or production (optional with UQPAY_BASE_URL)",
     ),
-    Variable::new(BASE_URL_VAR, "overrides the environment's URL (tests, proxies)"),
+    Variable::new(
+        BASE_URL_VAR,
+        "overrides the environment's URL (tests, proxies)",
+    ),
     Variable::new(ON_BEHALF_OF_VAR, "default connected sub-account (a UUID)"),
     Variable::new(WEBHOOK_SECRET_VAR, "webhook signing secret").secret(),
     Variable::new(
@@ -57,8 +59,14 @@ const VARIABLES: &[Variable] = &[
 ];
 
 const OPTION_NAMES: &[Variable] = &[
-    Variable::new("payment_attempt_id", "refund this payment attempt of the intent"),
-    Variable::new("on_behalf_of", "act for this connected sub-account (a UUID)"),
+    Variable::new(
+        "payment_attempt_id",
+        "refund this payment attempt of the intent",
+    ),
+    Variable::new(
+        "on_behalf_of",
+        "act for this connected sub-account (a UUID)",
+    ),
 ];
 
 /// A short-lived process keeps the token in a file so the next run reuses
@@ -78,15 +86,19 @@ impl ProviderDescriptor for UqPayDescriptor {
         VARIABLES
     }
 
-    fn from_lookup(&self, lookup: Lookup<'_>) -> Result<Arc<dyn RefundProvider>, RefundError> {
-        let config = UqPayConfig::from_lookup(lookup)?;
+    fn from_lookup(
+        &self,
+        lookup: Lookup<'_>,
+        transport: TransportConfig,
+    ) -> Result<Arc<dyn RefundProvider>, RefundError> {
+        let config = UqPayConfig::from_lookup(lookup)?.with_transport(transport);
         Ok(Arc::new(UqPayClient::new(config)?))
     }
 
     fn from_settings(
         &self,
         settings: serde_json::Value,
-        transport: &TransportSettings,
+        transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
         let settings: UqPaySettings = serde_json::from_value(settings).map_err(|error| {
             RefundError::Config(format!(
@@ -94,7 +106,9 @@ impl ProviderDescriptor for UqPayDescriptor {
                 refundkit_core::descriptor::settings_problem(&error)
             ))
         })?;
-        Ok(Arc::new(UqPayClient::new(settings.into_config(transport)?)?))
+        Ok(Arc::new(UqPayClient::new(
+            settings.into_config(transport)?,
+        )?))
     }
 
     fn webhook_secret_variable(&self) -> Option<&'static str> {
@@ -154,7 +168,7 @@ pub struct UqPaySettings {
 
 impl UqPaySettings {
     /// The client configuration these settings describe.
-    pub fn into_config(self, transport: &TransportSettings) -> Result<UqPayConfig, RefundError> {
+    pub fn into_config(self, transport: TransportConfig) -> Result<UqPayConfig, RefundError> {
         let environment = match (&self.environment, &self.base_url) {
             (None, Some(_)) => Environment::Sandbox,
             (environment, _) => environment
@@ -166,7 +180,7 @@ impl UqPaySettings {
         };
         let mut config = UqPayConfig::builder(self.client_id, self.api_key)
             .environment(environment)
-            .transport(transport.apply(TransportConfig::default()));
+            .transport(transport);
         if let Some(url) = &self.base_url {
             config = config.base_url(url);
         }

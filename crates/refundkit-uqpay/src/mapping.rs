@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use refundkit_core::{find_stamped, IdempotencyKey, OffsetDateTime, PAYMENT_METADATA};
 use refundkit_core::{
-    Currency, FailureReason, ListRefunds, Money, Refund, RefundError, RefundId,
-    RefundPage, RefundReason, RefundRequest, RefundStatus, ValidationError,
+    Currency, FailureReason, ListRefunds, Money, Refund, RefundError, RefundId, RefundPage,
+    RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
 use time::format_description::well_known::Rfc3339;
 

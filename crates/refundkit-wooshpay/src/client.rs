@@ -11,8 +11,8 @@ use refundkit_core::transport::{
 };
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, ErrorKind, ExposeSecret, IdempotencyKey,
-    ListRefunds, OffsetDateTime, ProviderError, Refund, RefundAmount, RefundError,
-    RefundEvent, RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
+    ListRefunds, OffsetDateTime, ProviderError, Refund, RefundAmount, RefundError, RefundEvent,
+    RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
 };
 use secrecy::zeroize::Zeroizing;
 

@@ -128,6 +128,14 @@ impl WooshPayConfig {
     pub fn transport(&self) -> &TransportConfig {
         &self.transport
     }
+
+    /// The same configuration with other transport settings (what a
+    /// descriptor does with the settings shared by every provider).
+    #[must_use]
+    pub fn with_transport(mut self, transport: TransportConfig) -> Self {
+        self.transport = transport;
+        self
+    }
 }
 
 impl fmt::Debug for WooshPayConfig {

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 use refundkit_core::descriptor::{Lookup, ProviderDescriptor, Variable};
-use refundkit_core::transport::{TransportConfig, TransportSettings};
+use refundkit_core::transport::TransportConfig;
 use refundkit_core::{
-    redact_url, OffsetDateTime, ProviderId, RefundError, RefundEvent, RefundProvider,
-    SecretString, REDACTED,
+    redact_url, OffsetDateTime, ProviderId, RefundError, RefundEvent, RefundProvider, SecretString,
+    REDACTED,
 };
 use serde::Deserialize;
 
@@ -26,7 +26,7 @@ use crate::{webhook, WooshPayClient, WooshPayConfig};
 /// assert_eq!(descriptor.id(), refundkit_wooshpay::PROVIDER);
 /// let lookup = |name: &str| (name == "WOOSHPAY_SECRET_KEY").then(|| "sk_test_1".to_string());
 /// assert!(descriptor.is_selected(&lookup));
-/// assert!(descriptor.from_lookup(&lookup).is_ok());
+/// assert!(descriptor.from_lookup(&lookup, Default::default()).is_ok());
 /// ```
 pub static DESCRIPTOR: WooshPayDescriptor = WooshPayDescriptor;
 
@@ -58,15 +58,19 @@ impl ProviderDescriptor for WooshPayDescriptor {
         VARIABLES
     }
 
-    fn from_lookup(&self, lookup: Lookup<'_>) -> Result<Arc<dyn RefundProvider>, RefundError> {
-        let config = WooshPayConfig::from_lookup(lookup)?;
+    fn from_lookup(
+        &self,
+        lookup: Lookup<'_>,
+        transport: TransportConfig,
+    ) -> Result<Arc<dyn RefundProvider>, RefundError> {
+        let config = WooshPayConfig::from_lookup(lookup)?.with_transport(transport);
         Ok(Arc::new(WooshPayClient::new(config)?))
     }
 
     fn from_settings(
         &self,
         settings: serde_json::Value,
-        transport: &TransportSettings,
+        transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
         let settings: WooshPaySettings = serde_json::from_value(settings).map_err(|error| {
             RefundError::Config(format!(
@@ -74,7 +78,9 @@ impl ProviderDescriptor for WooshPayDescriptor {
                 refundkit_core::descriptor::settings_problem(&error)
             ))
         })?;
-        Ok(Arc::new(WooshPayClient::new(settings.into_config(transport)?)?))
+        Ok(Arc::new(WooshPayClient::new(
+            settings.into_config(transport)?,
+        )?))
     }
 
     fn webhook_secret_variable(&self) -> Option<&'static str> {
@@ -116,9 +122,8 @@ pub struct WooshPaySettings {
 
 impl WooshPaySettings {
     /// The client configuration these settings describe.
-    pub fn into_config(self, transport: &TransportSettings) -> Result<WooshPayConfig, RefundError> {
-        let mut config = WooshPayConfig::builder(self.secret_key)
-            .transport(transport.apply(TransportConfig::default()));
+    pub fn into_config(self, transport: TransportConfig) -> Result<WooshPayConfig, RefundError> {
+        let mut config = WooshPayConfig::builder(self.secret_key).transport(transport);
         if let Some(url) = &self.base_url {
             config = config.base_url(url);
         }

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use refundkit_core::transport::decode_value;
 use refundkit_core::{
-    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime,
-    Refund, RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
+    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime, Refund,
+    RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
     ValidationError,
 };
 use serde_json::Value;

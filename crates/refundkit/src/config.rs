@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use refundkit_core::descriptor::ProviderDescriptor;
-use refundkit_core::transport::TransportSettings;
+use refundkit_core::transport::{TransportConfig, TransportSettings};
 use refundkit_core::{ProviderId, RefundError, KEY_NAMESPACE_VARIABLE};
 use serde::Deserialize;
 
@@ -99,7 +99,11 @@ fn no_provider_message(descriptors: &[&'static dyn ProviderDescriptor]) -> Strin
                 .filter(|v| v.selects)
                 .map(|v| v.name)
                 .collect();
-            format!("{} ({})", selecting.join(" and "), descriptor.display_name())
+            format!(
+                "{} ({})",
+                selecting.join(" and "),
+                descriptor.display_name()
+            )
         })
         .collect();
     if options.is_empty() {
@@ -157,12 +161,13 @@ impl Refunds {
             Some(name) => Some(parse_provider(descriptors, PROVIDER_VARIABLE, &name)?),
             None => None,
         };
+        let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
         let mut builder = Refunds::builder();
         for descriptor in descriptors {
             if default != Some(descriptor.id()) && !descriptor.is_selected(&lookup) {
                 continue;
             }
-            builder = builder.with_shared(descriptor.from_lookup(&lookup)?);
+            builder = builder.with_shared(descriptor.from_lookup(&lookup, transport.clone())?);
         }
         if let Some(id) = default {
             builder = builder.default_provider(id);
@@ -189,14 +194,17 @@ impl Refunds {
         config: RefundsConfig,
     ) -> Result<Self, RefundError> {
         let mut builder = Refunds::builder();
-        let transport = config.transport.unwrap_or_default();
+        let transport = config
+            .transport
+            .unwrap_or_default()
+            .apply(TransportConfig::default());
         for (name, section) in config.providers {
             let descriptor = descriptor_for(
                 descriptors,
                 parse_provider(descriptors, "a config section", &name)?,
                 "a config section",
             )?;
-            builder = builder.with_shared(descriptor.from_settings(section, &transport)?);
+            builder = builder.with_shared(descriptor.from_settings(section, transport.clone())?);
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider(descriptors, "default", name)?);

@@ -87,7 +87,7 @@ pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 pub use refundkit_core::{
     recover_refund, refund_many, wait_for_final, wait_for_final_with_progress, Capabilities,
     Currency, Decimal, ErrorKind, ExposeSecret, FailureReason, IdempotencyKey, ListRefunds, Money,
-    MoneyError, OffsetDateTime, PollPolicy, ProviderError, ProviderId, ProviderOptions,
+    MoneyError, OffsetDateTime, PollPolicy, ProviderError, ProviderId, ProviderOptions, Refund,
     RefundAmount, RefundError, RefundEvent, RefundEventKind, RefundId, RefundPage, RefundProvider,
     RefundReason, RefundRef, RefundRequest, RefundRequestBuilder, RefundStatus, SecretString,
     ValidationError, WebhookError, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE,

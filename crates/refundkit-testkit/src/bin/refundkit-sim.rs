@@ -9,17 +9,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use refundkit_core::{Money, ProviderKind};
+use refundkit_core::{Money, ProviderId};
 use refundkit_testkit::{
     mask_secret, Calls, Fault, PaymentSeed, ProviderSim, Route, SettleMode, Simulator,
     SupersededAnswer, DEFAULT_UQPAY_API_KEY, DEFAULT_UQPAY_CLIENT_ID, DEFAULT_WOOSHPAY_SECRET_KEY,
+    UQPAY, WOOSHPAY,
 };
 
 /// A scripted fault: `[PROVIDER:]ROUTE:CALL:FAULT[:ARG]`.
 #[derive(Debug, Clone)]
 struct FaultArg {
     /// `None`: both providers.
-    provider: Option<ProviderKind>,
+    provider: Option<ProviderId>,
     route: Route,
     calls: Calls,
     fault: Fault,
@@ -116,11 +117,7 @@ fn parse_fault_kind(name: &str, arg: Option<&str>) -> Result<Fault, String> {
 
 fn parse_fault(text: &str) -> Result<FaultArg, String> {
     let mut parts: Vec<&str> = text.split(':').map(str::trim).collect();
-    let provider = match parts.first().map(|p| p.to_ascii_lowercase()) {
-        Some(p) if p == "uqpay" => Some(ProviderKind::UqPay),
-        Some(p) if p == "wooshpay" => Some(ProviderKind::WooshPay),
-        _ => None,
-    };
+    let provider = parts.first().and_then(|p| simulated(p));
     if provider.is_some() {
         parts.remove(0);
     }
@@ -238,7 +235,7 @@ fn export_line(sim: &Simulator) -> String {
 /// A payment to seed: `PROVIDER:ID:CURRENCY:AMOUNT` (empty ID = generated).
 #[derive(Debug, Clone)]
 struct PaymentArg {
-    provider: ProviderKind,
+    provider: ProviderId,
     id: Option<String>,
     amount: Money,
 }
@@ -248,11 +245,8 @@ fn parse_payment(text: &str) -> Result<PaymentArg, String> {
     let [provider, id, currency, amount] = parts.as_slice() else {
         return Err("expected PROVIDER:ID:CURRENCY:AMOUNT, e.g. uqpay:PI123:USD:100.00".into());
     };
-    let provider = match provider.to_ascii_lowercase().as_str() {
-        "uqpay" => ProviderKind::UqPay,
-        "wooshpay" => ProviderKind::WooshPay,
-        other => return Err(format!("unknown provider {other:?} (uqpay or wooshpay)")),
-    };
+    let provider = simulated(provider)
+        .ok_or_else(|| format!("unknown provider {provider:?} (uqpay or wooshpay)"))?;
     let amount = Money::parse(amount, currency).map_err(|e| e.to_string())?;
     if !amount.is_positive() {
         return Err("the amount must be above zero".into());
@@ -355,10 +349,18 @@ async fn wait_for_stop() {
     }
 }
 
-fn seed(sim: &Simulator, payment: &PaymentArg, failing: bool) -> (String, &'static str) {
-    let (provider, name): (&ProviderSim, _) = match payment.provider {
-        ProviderKind::UqPay => (sim.uqpay(), "uqpay"),
-        _ => (sim.wooshpay(), "wooshpay"),
+/// The simulated provider named `name` (any case), if one is simulated.
+fn simulated(name: &str) -> Option<ProviderId> {
+    name.parse()
+        .ok()
+        .filter(|id| [UQPAY, WOOSHPAY].contains(id))
+}
+
+fn seed(sim: &Simulator, payment: &PaymentArg, failing: bool) -> (String, ProviderId) {
+    let name = payment.provider;
+    let provider: &ProviderSim = match sim.provider(name) {
+        Some(provider) => provider,
+        None => sim.uqpay(),
     };
     let mut seed = PaymentSeed::captured(payment.amount);
     if let Some(id) = &payment.id {
@@ -435,11 +437,11 @@ async fn main() -> ExitCode {
         );
     }
     for fault in &args.faults {
-        let targets: Vec<(&ProviderSim, &str)> = match fault.provider {
-            Some(ProviderKind::UqPay) => vec![(sim.uqpay(), "uqpay")],
-            Some(_) => vec![(sim.wooshpay(), "wooshpay")],
-            None => vec![(sim.uqpay(), "uqpay"), (sim.wooshpay(), "wooshpay")],
-        };
+        let targets: Vec<(&ProviderSim, ProviderId)> = sim
+            .providers()
+            .filter(|provider| fault.provider.is_none_or(|id| provider.id() == id))
+            .map(|provider| (provider, provider.id()))
+            .collect();
         for (provider, name) in targets {
             provider.inject_fault(fault.route, fault.calls, fault.fault);
             let calls = match fault.calls {
@@ -468,7 +470,7 @@ mod tests {
     #[test]
     fn payment_args_parse_and_refuse_garbage() {
         let p = parse_payment("uqpay:PI123:USD:100.00").unwrap();
-        assert_eq!(p.provider, ProviderKind::UqPay);
+        assert_eq!(p.provider, UQPAY);
         assert_eq!(p.id.as_deref(), Some("PI123"));
         assert_eq!(p.amount, Money::parse("100", "USD").unwrap());
         assert!(parse_payment("wooshpay::JPY:1000").unwrap().id.is_none());
@@ -502,7 +504,7 @@ mod tests {
         assert_eq!(fault.calls, Calls::Nth(2));
         assert_eq!(fault.fault, Fault::ServerError(503));
         let fault = parse_fault("WooshPay:create_refund:every:slow_commit:200").unwrap();
-        assert_eq!(fault.provider, Some(ProviderKind::WooshPay));
+        assert_eq!(fault.provider, Some(WOOSHPAY));
         assert_eq!(fault.calls, Calls::Every);
         assert_eq!(fault.fault, Fault::SlowCommit(Duration::from_millis(200)));
         assert_eq!(

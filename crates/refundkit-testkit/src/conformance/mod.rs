@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use refundkit_core::transport::TransportConfig;
-use refundkit_core::{ProviderKind, RefundError, RefundProvider};
+use refundkit_core::{ProviderId, RefundError, RefundProvider};
 
 pub use checks::{
     bad_input_is_rejected_before_sending, exactly_one_refund_after_commit_then_drop,
@@ -41,7 +41,7 @@ pub use fault_table::{
     standard_faults, window_cases, CaseRefund, FaultCase, FaultRow, FollowUp,
     SHORT_IDEMPOTENCY_WINDOW,
 };
-pub use subjects::{InMemorySubject, SimSubject};
+pub use subjects::{descriptor_subjects, InMemorySubject, SimSubject};
 
 use crate::model::{PaymentSeed, SettleMode};
 use crate::sim::{Calls, Fault, JournalEntry, Route};
@@ -49,7 +49,7 @@ use crate::sim::{Calls, Fault, JournalEntry, Route};
 /// The controls the suite needs over the provider behind a subject.
 pub trait Backend: Send + Sync {
     /// Which provider stands behind it.
-    fn kind(&self) -> ProviderKind;
+    fn id(&self) -> ProviderId;
     /// Seeds a payment; returns its id.
     fn seed_payment(&self, seed: PaymentSeed) -> String;
     /// Refunds of one payment in the ledger (failed ones included).

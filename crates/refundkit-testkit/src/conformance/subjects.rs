@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use refundkit_core::descriptor::ProviderDescriptor;
 use refundkit_core::transport::TransportConfig;
-use refundkit_core::{ProviderKind, RefundError, RefundProvider};
+use refundkit_core::{ProviderId, RefundError, RefundProvider};
 
 use super::{Backend, Subject};
 use crate::memory::InMemoryProvider;
@@ -15,8 +16,8 @@ use crate::model::{PaymentSeed, SettleMode};
 use crate::sim::{Calls, Fault, JournalEntry, ProviderSim, Route};
 
 impl Backend for ProviderSim {
-    fn kind(&self) -> ProviderKind {
-        ProviderSim::kind(self)
+    fn id(&self) -> ProviderId {
+        ProviderSim::id(self)
     }
     fn seed_payment(&self, seed: PaymentSeed) -> String {
         ProviderSim::seed_payment(self, seed)
@@ -57,16 +58,13 @@ impl Backend for ProviderSim {
         ProviderSim::clear_faults(self);
     }
     fn unknown_refund_id(&self) -> String {
-        match ProviderSim::kind(self) {
-            ProviderKind::WooshPay => "re_0000000000000000000".into(),
-            _ => "RF0000000000000000000".into(),
-        }
+        ProviderSim::unknown_refund_id(self).into()
     }
 }
 
 impl Backend for InMemoryProvider {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::InMemory
+    fn id(&self) -> ProviderId {
+        crate::memory::MEMORY
     }
     fn seed_payment(&self, seed: PaymentSeed) -> String {
         InMemoryProvider::seed_payment(self, seed)
@@ -157,10 +155,35 @@ impl SimSubject {
         }
     }
 
+    /// A subject built by `descriptor` from `sim`'s variables
+    /// ([`ProviderSim::variables`]), named by the descriptor's id: the
+    /// adapter exactly as `Refunds::from_env` would build it.
+    pub fn for_descriptor(descriptor: &'static dyn ProviderDescriptor, sim: ProviderSim) -> Self {
+        Self::new(descriptor.id().to_string(), sim, move |transport, sim| {
+            descriptor.from_lookup(&sim.lookup(), transport)
+        })
+    }
+
     /// The simulator behind it.
     pub fn sim(&self) -> &ProviderSim {
         &self.sim
     }
+}
+
+/// A subject for every descriptor that `sim` simulates, in the
+/// descriptors' order: how a test runs the suite over every compiled-in
+/// provider without naming one (pass `refundkit::builtin_providers()`).
+pub fn descriptor_subjects(
+    descriptors: &[&'static dyn ProviderDescriptor],
+    sim: &crate::Simulator,
+) -> Vec<SimSubject> {
+    descriptors
+        .iter()
+        .filter_map(|descriptor| {
+            sim.provider(descriptor.id())
+                .map(|provider| SimSubject::for_descriptor(*descriptor, provider.clone()))
+        })
+        .collect()
 }
 
 #[async_trait]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refundkit_core::{Money, OffsetDateTime, ProviderKind};
+use refundkit_core::{Money, OffsetDateTime, ProviderId};
 
 use super::fault::{Calls, Fault, Route};
 use super::journal::JournalEntry;
@@ -39,7 +39,7 @@ pub struct ProviderSim {
 impl fmt::Debug for ProviderSim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderSim")
-            .field("kind", &self.core.kind)
+            .field("id", &self.core.spec.id)
             .field("base_url", &self.core.base_url)
             .finish_non_exhaustive()
     }
@@ -50,9 +50,51 @@ impl ProviderSim {
         Self { core }
     }
 
-    /// Which provider this simulates.
-    pub fn kind(&self) -> ProviderKind {
-        self.core.kind
+    /// The provider id this simulator serves as (its adapter's id).
+    pub fn id(&self) -> ProviderId {
+        self.core.spec.id
+    }
+
+    /// The variables its adapter reads to talk to it: the base URL and the
+    /// simulator's own test credentials (not secrets). Feed them to the
+    /// provider's descriptor (`from_lookup`) or a child process's
+    /// environment.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = refundkit_testkit::Simulator::start().await?;
+    /// let variables = sim.wooshpay().variables();
+    /// assert!(variables.contains(&("WOOSHPAY_SECRET_KEY", "sk_test_simulator".to_string())));
+    /// # Ok(()) }
+    /// ```
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        (self.core.spec.variables)(&self.core)
+    }
+
+    /// A lookup over [`Self::variables`], for a descriptor's `from_lookup`.
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> {
+        let variables = self.variables();
+        move |name| {
+            variables
+                .iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    /// `refund`'s state as this provider's signed webhook delivery.
+    pub(crate) fn sign_refund_event(
+        &self,
+        refund: &SimRefund,
+        secret: &str,
+    ) -> crate::webhook::SignedWebhook {
+        (self.core.spec.webhook)(refund, secret)
+    }
+
+    /// A well-formed refund id that no refund here has.
+    pub fn unknown_refund_id(&self) -> &'static str {
+        self.core.spec.unknown_refund_id
     }
 
     /// The base URL to configure a client with (UQPay's ends in `/api`).

@@ -12,7 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use refundkit_core::ProviderKind;
+use refundkit_core::ProviderId;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -26,8 +26,9 @@ use crate::model::SettleMode;
 use fault::FaultScript;
 use journal::Journal;
 use server::{Api, Reply};
-pub use uqpay::SupersededAnswer;
 use uqpay::TokenStore;
+pub use uqpay::{SupersededAnswer, UQPAY};
+pub use wooshpay::WOOSHPAY;
 
 /// Default UQPay client id (`x-client-id`).
 pub const DEFAULT_UQPAY_CLIENT_ID: &str = "sim-client";
@@ -64,7 +65,7 @@ pub enum SimError {
     #[error("cannot listen for {provider} on {addr}: {source}")]
     Bind {
         /// The provider being started.
-        provider: ProviderKind,
+        provider: ProviderId,
         /// The address asked for.
         addr: SocketAddr,
         /// The socket error.
@@ -77,7 +78,7 @@ pub enum SimError {
 
 /// The shared state behind one simulated provider.
 pub(crate) struct SimCore {
-    pub kind: ProviderKind,
+    pub spec: &'static Spec,
     pub base_url: String,
     pub credentials: SimCredentials,
     pub ledger: Mutex<Ledger>,
@@ -89,16 +90,43 @@ pub(crate) struct SimCore {
     pub echo: echo::EchoSecrets,
 }
 
+/// What one simulated provider is: the id it serves as, its URL layout and
+/// ids, its API, and the variables that point its adapter at it. Each
+/// simulator module has one; the simulator starts them in a loop.
+pub(crate) struct Spec {
+    /// The provider id the simulator serves as (the adapter's id).
+    pub id: ProviderId,
+    /// The API's path under the server root (`/api`, or empty).
+    pub path: &'static str,
+    /// Its id prefixes.
+    pub ids: IdScheme,
+    /// A well-formed refund id no refund has.
+    pub unknown_refund_id: &'static str,
+    /// The credentials it accepts, from the builder's settings.
+    pub credentials: fn(&SimulatorBuilder) -> SimCredentials,
+    /// The port to listen on, from the builder's settings (0: any).
+    pub port: fn(&SimulatorBuilder) -> u16,
+    /// Its endpoints over `core`.
+    pub api: fn(Arc<SimCore>) -> Arc<dyn Api>,
+    /// The variables its adapter reads to talk to it (credentials and URL).
+    pub variables: fn(&SimCore) -> Vec<(&'static str, String)>,
+    /// A webhook delivery announcing `refund`'s state, signed with a secret.
+    pub webhook: fn(&crate::model::SimRefund, &str) -> crate::webhook::SignedWebhook,
+}
+
+/// The simulated providers, in the order the simulator starts them.
+const SPECS: [&Spec; 2] = [&uqpay::SPEC, &wooshpay::SPEC];
+
 /// Settings for [`Simulator`]; start with [`Simulator::builder`].
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SimulatorBuilder {
     host: IpAddr,
-    uqpay_port: u16,
-    wooshpay_port: u16,
-    uqpay_client_id: String,
-    uqpay_api_key: String,
-    wooshpay_secret_key: String,
+    pub(crate) uqpay_port: u16,
+    pub(crate) wooshpay_port: u16,
+    pub(crate) uqpay_client_id: String,
+    pub(crate) uqpay_api_key: String,
+    pub(crate) wooshpay_secret_key: String,
     token_ttl: Duration,
     superseded_answer: SupersededAnswer,
     settle_mode: SettleMode,
@@ -195,20 +223,27 @@ impl SimulatorBuilder {
             ));
         }
         let (shutdown, watch) = watch::channel(false);
-        let uqpay = self.bind(ProviderKind::UqPay, self.uqpay_port).await?;
-        let wooshpay = self
-            .bind(ProviderKind::WooshPay, self.wooshpay_port)
-            .await?;
-        let uqpay = self.launch(uqpay, ProviderKind::UqPay, watch.clone())?;
-        let wooshpay = self.launch(wooshpay, ProviderKind::WooshPay, watch)?;
+        let mut listeners = Vec::with_capacity(SPECS.len());
+        for spec in SPECS {
+            listeners.push(self.bind(spec.id, (spec.port)(&self)).await?);
+        }
+        let mut started = SPECS
+            .iter()
+            .zip(listeners)
+            .map(|(spec, listener)| self.launch(listener, spec, watch.clone()));
+        let mut next = || {
+            started
+                .next()
+                .unwrap_or_else(|| Err(SimError::Config("a simulator did not start".into())))
+        };
+        let providers = [next()?, next()?];
         Ok(Simulator {
-            uqpay,
-            wooshpay,
+            providers,
             _shutdown: shutdown,
         })
     }
 
-    async fn bind(&self, provider: ProviderKind, port: u16) -> Result<TcpListener, SimError> {
+    async fn bind(&self, provider: ProviderId, port: u16) -> Result<TcpListener, SimError> {
         let addr = SocketAddr::new(self.host, port);
         TcpListener::bind(addr)
             .await
@@ -222,53 +257,33 @@ impl SimulatorBuilder {
     fn launch(
         &self,
         listener: TcpListener,
-        kind: ProviderKind,
+        spec: &'static Spec,
         shutdown: watch::Receiver<bool>,
     ) -> Result<ProviderSim, SimError> {
         let addr = server::local_addr(&listener).map_err(|source| SimError::Bind {
-            provider: kind,
+            provider: spec.id,
             addr: SocketAddr::new(self.host, 0),
             source,
         })?;
-        let (base_url, credentials, ids) = match kind {
-            ProviderKind::UqPay => (
-                format!("http://{addr}/api"),
-                SimCredentials::UqPay {
-                    client_id: self.uqpay_client_id.clone(),
-                    api_key: self.uqpay_api_key.clone(),
-                },
-                uqpay::IDS,
-            ),
-            _ => (
-                format!("http://{addr}"),
-                SimCredentials::WooshPay {
-                    secret_key: self.wooshpay_secret_key.clone(),
-                },
-                wooshpay::IDS,
-            ),
-        };
-        let core = Arc::new(new_core(kind, base_url, credentials, ids, self));
-        let api: Arc<dyn Api> = match kind {
-            ProviderKind::UqPay => Arc::new(uqpay::UqPayApi { core: core.clone() }),
-            _ => Arc::new(wooshpay::WooshPayApi { core: core.clone() }),
-        };
+        let base_url = format!("http://{addr}{}", spec.path);
+        let core = Arc::new(new_core(spec, base_url, (spec.credentials)(self), self));
+        let api = (spec.api)(core.clone());
         tokio::spawn(server::serve(listener, api, core.clone(), shutdown));
         Ok(ProviderSim::new(core))
     }
 }
 
 fn new_core(
-    kind: ProviderKind,
+    spec: &'static Spec,
     base_url: String,
     credentials: SimCredentials,
-    ids: IdScheme,
     settings: &SimulatorBuilder,
 ) -> SimCore {
     SimCore {
-        kind,
+        spec,
         base_url,
         credentials,
-        ledger: Mutex::new(Ledger::new(ids, settings.settle_mode)),
+        ledger: Mutex::new(Ledger::new(spec.ids, settings.settle_mode)),
         journal: Journal::default(),
         faults: FaultScript::default(),
         idempotency: Mutex::new(IdempotencyStore::new(
@@ -299,8 +314,8 @@ fn new_core(
 /// ```
 #[derive(Debug)]
 pub struct Simulator {
-    uqpay: ProviderSim,
-    wooshpay: ProviderSim,
+    /// One per [`SPECS`] entry, in that order.
+    providers: [ProviderSim; 2],
     /// Dropping the sender stops every server task and connection.
     _shutdown: watch::Sender<bool>,
 }
@@ -318,29 +333,51 @@ impl Simulator {
         SimulatorBuilder::default()
     }
 
+    /// Every simulated provider, in the order they started.
+    pub fn providers(&self) -> impl Iterator<Item = &ProviderSim> {
+        self.providers.iter()
+    }
+
+    /// The simulator serving as provider `id`, if there is one.
+    pub fn provider(&self, id: ProviderId) -> Option<&ProviderSim> {
+        self.providers.iter().find(|sim| sim.id() == id)
+    }
+
+    /// Every simulated provider's variables together
+    /// ([`ProviderSim::variables`]): what a process's environment needs to
+    /// reach them all.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        self.providers
+            .iter()
+            .flat_map(ProviderSim::variables)
+            .collect()
+    }
+
     /// The UQPay simulator's controls.
     pub fn uqpay(&self) -> &ProviderSim {
-        &self.uqpay
+        let [uqpay, _] = &self.providers;
+        uqpay
     }
 
     /// The WooshPay simulator's controls.
     pub fn wooshpay(&self) -> &ProviderSim {
-        &self.wooshpay
+        let [_, wooshpay] = &self.providers;
+        wooshpay
     }
 
     /// `http://127.0.0.1:PORT/api`.
     pub fn uqpay_base_url(&self) -> String {
-        self.uqpay.base_url().to_string()
+        self.uqpay().base_url().to_string()
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn wooshpay_base_url(&self) -> String {
-        self.wooshpay.base_url().to_string()
+        self.wooshpay().base_url().to_string()
     }
 
     /// The UQPay client id accepted.
     pub fn uqpay_client_id(&self) -> &str {
-        match self.uqpay.credentials() {
+        match self.uqpay().credentials() {
             SimCredentials::UqPay { client_id, .. } => client_id,
             SimCredentials::WooshPay { .. } => "",
         }
@@ -348,7 +385,7 @@ impl Simulator {
 
     /// The UQPay API key accepted.
     pub fn uqpay_api_key(&self) -> &str {
-        match self.uqpay.credentials() {
+        match self.uqpay().credentials() {
             SimCredentials::UqPay { api_key, .. } => api_key,
             SimCredentials::WooshPay { .. } => "",
         }
@@ -356,7 +393,7 @@ impl Simulator {
 
     /// The WooshPay secret key accepted.
     pub fn wooshpay_secret_key(&self) -> &str {
-        match self.wooshpay.credentials() {
+        match self.wooshpay().credentials() {
             SimCredentials::WooshPay { secret_key } => secret_key,
             SimCredentials::UqPay { .. } => "",
         }

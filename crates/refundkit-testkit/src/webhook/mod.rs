@@ -19,7 +19,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use refundkit_core::ProviderKind;
+use refundkit_core::ProviderId;
+
+use crate::sim::{UQPAY, WOOSHPAY};
 use sha2::{Sha256, Sha512};
 
 pub use events::{uqpay_refund_event, wooshpay_refund_event, UqPayRefundEvent};
@@ -67,7 +69,7 @@ fn unix_now() -> i64 {
 /// A webhook delivery, signed: the exact body bytes and the headers to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedWebhook {
-    provider: ProviderKind,
+    provider: ProviderId,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -77,7 +79,7 @@ impl SignedWebhook {
     pub fn uqpay(secret: &str, body: Vec<u8>, timestamp: &str) -> Self {
         let signature = uqpay_signature(secret, &body, timestamp);
         Self {
-            provider: ProviderKind::UqPay,
+            provider: UQPAY,
             headers: vec![
                 ("content-type".into(), "application/json".into()),
                 ("x-wk-timestamp".into(), timestamp.to_string()),
@@ -96,7 +98,7 @@ impl SignedWebhook {
     pub fn wooshpay(secret: &str, body: Vec<u8>, timestamp: i64) -> Self {
         let header = wooshpay_signature_header(secret, &body, timestamp);
         Self {
-            provider: ProviderKind::WooshPay,
+            provider: WOOSHPAY,
             headers: vec![
                 ("content-type".into(), "application/json".into()),
                 ("wooshpay-signature".into(), header),
@@ -111,7 +113,7 @@ impl SignedWebhook {
     }
 
     /// Which provider's scheme signed it.
-    pub fn provider(&self) -> ProviderKind {
+    pub fn provider(&self) -> ProviderId {
         self.provider
     }
 
@@ -234,13 +236,6 @@ impl crate::sim::ProviderSim {
     /// ```
     pub fn refund_webhook(&self, refund_id: &str, secret: &str) -> Option<SignedWebhook> {
         let refund = self.refund(refund_id)?;
-        let (event, sign): (_, fn(&str, Vec<u8>) -> SignedWebhook) = match self.kind() {
-            ProviderKind::WooshPay => (wooshpay_refund_event(&refund), SignedWebhook::wooshpay_now),
-            _ => (
-                uqpay_refund_event(UqPayRefundEvent::for_status(refund.status), &refund),
-                SignedWebhook::uqpay_now,
-            ),
-        };
-        Some(sign(secret, event.to_string().into_bytes()))
+        Some(self.sign_refund_event(&refund, secret))
     }
 }

@@ -17,15 +17,48 @@ pub(crate) use auth::TokenStore;
 
 use super::fault::{Fault, Route};
 use super::server::{Api, Reply, Routed, SimRequest};
-use super::SimCore;
+use super::{SimCore, SimCredentials, Spec};
 use crate::ledger::IdScheme;
 use crate::util::percent_decode;
+use refundkit_core::ProviderId;
 
 /// UQPay's id prefixes (`PI…`, `PA…`, `RF…`, each + 19 digits).
 pub(crate) const IDS: IdScheme = IdScheme {
     payment: "PI",
     attempt: "PA",
     refund: "RF",
+};
+
+/// The id the UQPay simulator serves as (the adapter's `PROVIDER`).
+pub const UQPAY: ProviderId = ProviderId::from_static("uqpay");
+
+/// What the UQPay simulator is.
+pub(crate) const SPEC: Spec = Spec {
+    id: UQPAY,
+    path: "/api",
+    ids: IDS,
+    unknown_refund_id: "RF0000000000000000000",
+    credentials: |settings| SimCredentials::UqPay {
+        client_id: settings.uqpay_client_id.clone(),
+        api_key: settings.uqpay_api_key.clone(),
+    },
+    port: |settings| settings.uqpay_port,
+    api: |core| Arc::new(UqPayApi { core }),
+    webhook: |refund, secret| {
+        let event = crate::webhook::uqpay_refund_event(
+            crate::webhook::UqPayRefundEvent::for_status(refund.status),
+            refund,
+        );
+        crate::webhook::SignedWebhook::uqpay_now(secret, event.to_string().into_bytes())
+    },
+    variables: |core| {
+        let mut variables = vec![("UQPAY_BASE_URL", core.base_url.clone())];
+        if let SimCredentials::UqPay { client_id, api_key } = &core.credentials {
+            variables.push(("UQPAY_CLIENT_ID", client_id.clone()));
+            variables.push(("UQPAY_API_KEY", api_key.clone()));
+        }
+        variables
+    },
 };
 
 /// UQPay's endpoints over one simulator's state.

@@ -15,15 +15,43 @@ use http::Method;
 
 use super::fault::{Fault, Route};
 use super::server::{Api, Reply, Routed, SimRequest};
-use super::{SimCore, SimCredentials};
+use super::{SimCore, SimCredentials, Spec};
 use crate::ledger::IdScheme;
 use crate::util::{mask_secret, percent_decode};
+use refundkit_core::ProviderId;
 
 /// WooshPay's id prefixes (`pi_…`, `ch_…`, `re_…`, each + 19 digits).
 pub(crate) const IDS: IdScheme = IdScheme {
     payment: "pi_",
     attempt: "ch_",
     refund: "re_",
+};
+
+/// The id the WooshPay simulator serves as (the adapter's `PROVIDER`).
+pub const WOOSHPAY: ProviderId = ProviderId::from_static("wooshpay");
+
+/// What the WooshPay simulator is.
+pub(crate) const SPEC: Spec = Spec {
+    id: WOOSHPAY,
+    path: "",
+    ids: IDS,
+    unknown_refund_id: "re_0000000000000000000",
+    credentials: |settings| SimCredentials::WooshPay {
+        secret_key: settings.wooshpay_secret_key.clone(),
+    },
+    port: |settings| settings.wooshpay_port,
+    api: |core| Arc::new(WooshPayApi { core }),
+    webhook: |refund, secret| {
+        let event = crate::webhook::wooshpay_refund_event(refund);
+        crate::webhook::SignedWebhook::wooshpay_now(secret, event.to_string().into_bytes())
+    },
+    variables: |core| {
+        let mut variables = vec![("WOOSHPAY_BASE_URL", core.base_url.clone())];
+        if let SimCredentials::WooshPay { secret_key } = &core.credentials {
+            variables.push(("WOOSHPAY_SECRET_KEY", secret_key.clone()));
+        }
+        variables
+    },
 };
 
 /// WooshPay's endpoints over one simulator's state.
