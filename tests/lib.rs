@@ -1,30 +1,35 @@
-//! Shared setup of the workspace integration tests: each real adapter
-//! pointed at its testkit simulator, as a conformance subject.
+//! Shared setup of the workspace integration tests: each compiled-in
+//! adapter pointed at its testkit simulator through its descriptor — the
+//! client exactly as `Refunds::from_env` builds it — as a conformance
+//! subject.
 
 pub mod fleet;
 
 use std::sync::Arc;
 
-use refundkit::transport::TransportConfig;
-use refundkit::uqpay::{UqPayClient, UqPayConfig};
-use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
-use refundkit::{RefundError, RefundProvider, SecretString};
-use refundkit_testkit::conformance::SimSubject;
-use refundkit_testkit::{ProviderSim, SimCredentials, Simulator};
+use refundkit::toolkit::descriptor;
+use refundkit::toolkit::transport::TransportConfig;
+use refundkit::{ProviderId, RefundError, RefundProvider};
+use refundkit_testkit::conformance::{descriptor_subjects, SimSubject};
+use refundkit_testkit::{ProviderSim, Simulator};
+
+/// The adapter for `sim`'s provider, built by its descriptor from the
+/// simulator's variables, with `transport`.
+pub fn client(
+    transport: TransportConfig,
+    sim: &ProviderSim,
+) -> Result<Arc<dyn RefundProvider>, RefundError> {
+    let descriptor = descriptor::find(refundkit::builtin_providers(), sim.id())
+        .ok_or_else(|| RefundError::Config(format!("{} is not compiled in", sim.id())))?;
+    descriptor.from_lookup(&sim.lookup(), transport)
+}
 
 /// The UQPay adapter configured for `sim` with `transport`.
 pub fn uqpay_client(
     transport: TransportConfig,
     sim: &ProviderSim,
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-    let SimCredentials::UqPay { client_id, api_key } = sim.credentials() else {
-        return Err(RefundError::Config("not a UQPay simulator".into()));
-    };
-    let config = UqPayConfig::builder(client_id.clone(), SecretString::from(api_key.clone()))
-        .base_url(sim.base_url())
-        .transport(transport)
-        .build()?;
-    Ok(Arc::new(UqPayClient::new(config)?))
+    client(transport, sim)
 }
 
 /// The WooshPay adapter configured for `sim` with `transport`.
@@ -32,22 +37,31 @@ pub fn wooshpay_client(
     transport: TransportConfig,
     sim: &ProviderSim,
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-    let SimCredentials::WooshPay { secret_key } = sim.credentials() else {
-        return Err(RefundError::Config("not a WooshPay simulator".into()));
-    };
-    let config = WooshPayConfig::builder(SecretString::from(secret_key.clone()))
-        .base_url(sim.base_url())
-        .transport(transport)
-        .build()?;
-    Ok(Arc::new(WooshPayClient::new(config)?))
+    client(transport, sim)
+}
+
+/// Every compiled-in adapter against its simulator, in the descriptors' order.
+pub fn subjects(sim: &Simulator) -> Vec<SimSubject> {
+    descriptor_subjects(refundkit::builtin_providers(), sim)
+}
+
+/// The adapter of provider `id` against its simulator.
+///
+/// # Panics
+/// When `id` is not compiled in or not simulated (a test setup error).
+pub fn subject(sim: &Simulator, id: ProviderId) -> SimSubject {
+    subjects(sim)
+        .into_iter()
+        .find(|subject| subject.sim().id() == id)
+        .unwrap_or_else(|| panic!("{id} is not compiled in or not simulated"))
 }
 
 /// The UQPay adapter against `sim`'s UQPay simulator.
 pub fn uqpay_subject(sim: &Simulator) -> SimSubject {
-    SimSubject::new("uqpay", sim.uqpay().clone(), uqpay_client)
+    subject(sim, refundkit::uqpay::PROVIDER)
 }
 
 /// The WooshPay adapter against `sim`'s WooshPay simulator.
 pub fn wooshpay_subject(sim: &Simulator) -> SimSubject {
-    SimSubject::new("wooshpay", sim.wooshpay().clone(), wooshpay_client)
+    subject(sim, refundkit::wooshpay::PROVIDER)
 }

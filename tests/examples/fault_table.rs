@@ -3,12 +3,11 @@
 
 use refundkit_testkit::conformance;
 use refundkit_testkit::Simulator;
-use refundkit_tests::{uqpay_subject, wooshpay_subject};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = Simulator::start().await?;
-    for subject in [uqpay_subject(&sim), wooshpay_subject(&sim)] {
+    for subject in refundkit_tests::subjects(&sim) {
         let rows = conformance::fault_table(&subject)
             .await
             .map_err(|e| e.to_string())?;

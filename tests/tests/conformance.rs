@@ -34,6 +34,21 @@ async fn wooshpay_adapter_conforms() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_compiled_in_provider_has_a_simulated_subject() {
+    let sim = Simulator::start().await.unwrap();
+    let subjects: Vec<String> = refundkit_tests::subjects(&sim)
+        .iter()
+        .map(|subject| subject.name())
+        .collect();
+    let compiled: Vec<String> = refundkit::builtin_providers()
+        .iter()
+        .map(|descriptor| descriptor.id().to_string())
+        .collect();
+    assert_eq!(subjects, compiled);
+    assert_eq!(subjects, ["uqpay", "wooshpay"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_memory_provider_conforms() {
     passes_every_check(&InMemorySubject::new(), false).await;
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use refundkit::transport::TransportConfig;
+use refundkit::toolkit::transport::TransportConfig;
 use refundkit::{
     recover_refund, IdempotencyKey, Money, OffsetDateTime, RefundAmount, RefundError,
     RefundProvider, RefundReason, RefundRequest,

@@ -17,7 +17,7 @@ use std::time::Duration;
 use hostile::{body, cases, status, with_error_bodies, Canned, CannedServer, Route, CAP};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use refundkit::transport::{RetryPolicy, TransportConfig};
+use refundkit::toolkit::transport::{RetryPolicy, TransportConfig};
 use refundkit::uqpay::{UqPayClient, UqPayConfig};
 use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
 use refundkit::{

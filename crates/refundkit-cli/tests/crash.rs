@@ -135,7 +135,7 @@ async fn the_library_then_the_cli_with_the_same_reference_make_one_refund() {
     .build()
     .unwrap();
     let by_app = refunds
-        .create_refund_at(refundkit::ProviderKind::UqPay, &request)
+        .create_refund_at(refundkit::uqpay::PROVIDER, &request)
         .await
         .unwrap();
 

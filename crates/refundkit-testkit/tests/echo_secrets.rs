@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use refundkit::transport::{RetryPolicy, TransportConfig};
+use refundkit::toolkit::transport::{RetryPolicy, TransportConfig};
 use refundkit::uqpay::{UqPayClient, UqPayConfig};
 use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
 use refundkit::{

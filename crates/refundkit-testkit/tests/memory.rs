@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use common::money;
 use refundkit_core::{
-    recover_refund, ErrorKind, IdempotencyKey, ListRefunds, ProviderKind, RefundAmount,
-    RefundError, RefundId, RefundProvider, RefundReason, RefundRequest, RefundStatus,
-    DEFAULT_KEY_NAMESPACE, KEY_METADATA, REFERENCE_METADATA,
+    recover_refund, ErrorKind, IdempotencyKey, ListRefunds, RefundAmount, RefundError, RefundId,
+    RefundProvider, RefundReason, RefundRequest, RefundStatus, DEFAULT_KEY_NAMESPACE, KEY_METADATA,
+    REFERENCE_METADATA,
 };
 use refundkit_testkit::conformance::{self, CheckOutcome, InMemorySubject};
 use refundkit_testkit::{InMemoryProvider, PaymentSeed, PaymentStatus, SettleMode};
@@ -145,7 +145,7 @@ async fn invalid_requests_never_reach_the_ledger() {
     )
     .build();
     assert!(bad.is_err());
-    assert_eq!(provider.provider(), ProviderKind::InMemory);
+    assert_eq!(provider.provider(), refundkit_testkit::MEMORY);
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ const LIST_OPTIONS: &[&str] = &[MERCHANT_ORDER_ID];
 ///     )
 ///     .build()?;
 /// let options = UqPayOptions::of(&request)?;
-/// assert_eq!(options.payment_attempt_id(), Some("PA1"));
+/// assert_eq!(options.attempt(), Some("PA1"));
 /// # Ok::<(), refundkit_core::ValidationError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

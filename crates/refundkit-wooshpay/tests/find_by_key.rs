@@ -98,7 +98,7 @@ async fn no_refund_with_the_key_is_none_and_a_stamped_undecodable_one_is_an_erro
 }
 
 #[tokio::test]
-async fn a_uqpay_option_is_refused_naming_it_and_nothing_is_sent() {
+async fn another_providers_option_is_refused_naming_it_and_nothing_is_sent() {
     let server = MockServer::start_async().await;
     let any = server
         .mock_async(|when, then| {
@@ -108,24 +108,26 @@ async fn a_uqpay_option_is_refused_naming_it_and_nothing_is_sent() {
         })
         .await;
     let builder = || RefundRequest::builder(PAYMENT, RefundAmount::Full, RefundReason::Duplicate);
-    for (request, field) in [
+    let other = refundkit_core::ProviderId::from_static("uqpay");
+    for (options, says) in [
         (
-            builder()
-                .on_behalf_of("11111111-1111-4111-8111-111111111111")
-                .build()
-                .unwrap(),
-            "on_behalf_of",
+            refundkit_core::ProviderOptions::new(other)
+                .with("on_behalf_of", "11111111-1111-4111-8111-111111111111"),
+            "uqpay's options",
         ),
         (
-            builder().payment_attempt_id("PA1").build().unwrap(),
-            "payment_attempt_id",
+            refundkit_core::ProviderOptions::new(refundkit_wooshpay::PROVIDER)
+                .with("payment_attempt_id", "PA1"),
+            "no option payment_attempt_id",
         ),
     ] {
+        let request = builder().provider_options(options).build().unwrap();
         let error = client(&server).create_refund(&request).await.unwrap_err();
         let RefundError::Invalid(invalid) = &error else {
             panic!("expected a validation error, got {error:?}");
         };
-        assert_eq!(invalid.field(), field);
+        assert_eq!(invalid.field(), "provider_options");
+        assert!(invalid.to_string().contains(says), "{invalid}");
     }
     any.assert_calls_async(0).await;
 }

@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use futures::stream::{self, StreamExt};
-use refundkit::transport::TransportConfig;
+use refundkit::toolkit::transport::TransportConfig;
 use refundkit::uqpay::{UqPayClient, UqPayConfig};
 use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
 use refundkit::{

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use refundkit::transport::TransportConfig;
+use refundkit::toolkit::transport::TransportConfig;
 use refundkit::uqpay::{InMemoryTokenStore, TokenStore, UqPayClient, UqPayConfig};
 use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
 use refundkit::{

@@ -9,11 +9,11 @@
 //! [`Refunds`], reads the refunds back by their `RefundRef`, and prints the
 //! normalized results side by side with what went over the wire.
 
-use refundkit::transport::TransportConfig;
+use refundkit::toolkit::transport::TransportConfig;
 use refundkit::uqpay::{UqPayClient, UqPayConfig};
 use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
 use refundkit::{
-    IdempotencyKey, Money, PollPolicy, ProviderKind, Refund, RefundAmount, RefundReason,
+    IdempotencyKey, Money, PollPolicy, ProviderId, Refund, RefundAmount, RefundReason,
     RefundRequest, Refunds, SecretString,
 };
 use refundkit_testkit::{JournalEntry, ProviderSim, Route, Simulator};
@@ -22,7 +22,7 @@ type Error = Box<dyn std::error::Error>;
 
 /// What one provider did, for the table.
 struct Run {
-    provider: ProviderKind,
+    provider: ProviderId,
     partial: Refund,
     rest: Refund,
     read_back: Refund,
@@ -53,19 +53,19 @@ async fn main() -> Result<(), Error> {
     let refunds = Refunds::builder()
         .with(UqPayClient::new(uqpay)?)
         .with(WooshPayClient::new(wooshpay)?)
-        .default_provider(ProviderKind::UqPay)
+        .default_provider(refundkit::uqpay::PROVIDER)
         .build()?;
 
     let runs = [
-        run(&refunds, ProviderKind::UqPay, sim.uqpay()).await?,
-        run(&refunds, ProviderKind::WooshPay, sim.wooshpay()).await?,
+        run(&refunds, refundkit::uqpay::PROVIDER, sim.uqpay()).await?,
+        run(&refunds, refundkit::wooshpay::PROVIDER, sim.wooshpay()).await?,
     ];
     print_table(&runs);
     Ok(())
 }
 
 /// Seeds a payment, refunds 10.01 USD, then the rest, and reads the first back.
-async fn run(refunds: &Refunds, provider: ProviderKind, sim: &ProviderSim) -> Result<Run, Error> {
+async fn run(refunds: &Refunds, provider: ProviderId, sim: &ProviderSim) -> Result<Run, Error> {
     let payment = sim.seed_captured(Money::parse("25.00", "USD")?);
     let refund = |amount: RefundAmount, step: &str| -> Result<RefundRequest, Error> {
         Ok(
@@ -221,9 +221,9 @@ fn raw_status(refund: &Refund) -> String {
         .unwrap_or_default()
 }
 
-fn full_body_note(provider: ProviderKind) -> String {
+fn full_body_note(provider: ProviderId) -> String {
     match provider {
-        ProviderKind::UqPay => "amount resolved from the payment intent".into(),
+        refundkit::uqpay::PROVIDER => "amount resolved from the payment intent".into(),
         _ => "amount omitted".into(),
     }
 }

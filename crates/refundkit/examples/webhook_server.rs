@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::routing::post;
 use axum::Router;
 use refundkit::axum::{VerifiedWebhook, WebhookReceiver};
-use refundkit::{ProviderKind, Refunds};
+use refundkit::Refunds;
 
 async fn on_refund_event(VerifiedWebhook(event): VerifiedWebhook) -> &'static str {
     // Deduplicate by event_id; re-read the refund before acting on money.
@@ -31,8 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_state(WebhookReceiver::new(refunds.clone(), provider))
     };
     let app = Router::new()
-        .nest("/webhooks/uqpay", route(ProviderKind::UqPay))
-        .nest("/webhooks/wooshpay", route(ProviderKind::WooshPay));
+        .nest("/webhooks/uqpay", route(refundkit::uqpay::PROVIDER))
+        .nest("/webhooks/wooshpay", route(refundkit::wooshpay::PROVIDER));
     let address = std::env::var("LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&address).await?;
     println!("receiving refund webhooks on http://{address}/webhooks/{{uqpay,wooshpay}}");

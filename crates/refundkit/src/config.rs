@@ -6,7 +6,7 @@ use std::fmt;
 
 use refundkit_core::descriptor::ProviderDescriptor;
 use refundkit_core::transport::{TransportConfig, TransportSettings};
-use refundkit_core::{ProviderId, RefundError, KEY_NAMESPACE_VARIABLE};
+use refundkit_core::{redact_url, ProviderId, RefundError, KEY_NAMESPACE_VARIABLE, REDACTED};
 use serde::Deserialize;
 
 use crate::providers::{builtin_providers, descriptor_for, names};
@@ -71,12 +71,15 @@ impl fmt::Debug for RefundsConfig {
                 Ok(id) => id.to_string(),
                 Err(_) => "[unrecognized]".to_owned(),
             });
-        let sections: Vec<String> = self
+        let sections: BTreeMap<String, BTreeMap<&str, String>> = self
             .providers
-            .keys()
-            .map(|name| match name.parse::<ProviderId>() {
-                Ok(id) => id.to_string(),
-                Err(_) => "[unrecognized]".to_owned(),
+            .iter()
+            .map(|(name, section)| {
+                let name = match name.parse::<ProviderId>() {
+                    Ok(id) => id.to_string(),
+                    Err(_) => "[unrecognized]".to_owned(),
+                };
+                (name, masked_section(section))
             })
             .collect();
         f.debug_struct("RefundsConfig")
@@ -86,6 +89,42 @@ impl fmt::Debug for RefundsConfig {
             .field("providers", &sections)
             .finish()
     }
+}
+
+/// A provider's section for `Debug`: this crate does not know which of its
+/// settings are secret, so every text is masked but URLs, which show with
+/// their credentials masked (`https://[REDACTED]@host`); numbers and
+/// switches show as they are.
+fn masked_section(section: &serde_json::Value) -> BTreeMap<&str, String> {
+    let Some(fields) = section.as_object() else {
+        return BTreeMap::from([("", REDACTED.to_owned())]);
+    };
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                serde_json::Value::String(text) if is_url(text) => {
+                    // A query may carry a credential too: not shown.
+                    let shown = redact_url(text);
+                    match shown.split_once(['?', '#']) {
+                        Some((base, _)) => format!("{base}?{REDACTED}"),
+                        None => shown,
+                    }
+                }
+                serde_json::Value::Bool(_)
+                | serde_json::Value::Number(_)
+                | serde_json::Value::Null => value.to_string(),
+                _ => REDACTED.to_owned(),
+            };
+            (name.as_str(), shown)
+        })
+        .collect()
+}
+
+fn is_url(text: &str) -> bool {
+    ["http://", "https://", "redis://", "rediss://", "unix://"]
+        .iter()
+        .any(|scheme| text.starts_with(scheme))
 }
 
 /// What to set when no provider is configured, for the providers compiled in.

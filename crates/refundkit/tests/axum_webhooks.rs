@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
 use refundkit::axum::{VerifiedWebhook, WebhookReceiver};
-use refundkit::{Money, ProviderKind, RefundAmount, RefundReason, RefundRequest, Refunds};
+use refundkit::{Money, RefundAmount, RefundReason, RefundRequest, Refunds};
 use refundkit_testkit::webhook::{SignedWebhook, WebhookEmitter};
 use refundkit_testkit::Simulator;
 
@@ -65,7 +65,7 @@ async fn start() -> Fixture {
     let refund = refunds.create_refund(&request).await.unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let app = App {
-        receiver: WebhookReceiver::new(Arc::new(refunds), ProviderKind::UqPay)
+        receiver: WebhookReceiver::new(Arc::new(refunds), refundkit::uqpay::PROVIDER)
             .body_limit(16 * 1024),
         seen: seen.clone(),
     };

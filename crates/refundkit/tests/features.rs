@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use refundkit::{ProviderKind, RefundError, Refunds};
+use refundkit::{ProviderId, RefundError, Refunds};
 
 fn everything_set(default: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
     let mut map: HashMap<&str, &str> = HashMap::from([
@@ -18,13 +18,13 @@ fn everything_set(default: Option<&'static str>) -> impl Fn(&str) -> Option<Stri
     move |name| map.get(name).map(|v| v.to_string())
 }
 
-fn compiled() -> Vec<ProviderKind> {
+fn compiled() -> Vec<ProviderId> {
     let mut kinds = Vec::new();
     if cfg!(feature = "uqpay") {
-        kinds.push(ProviderKind::UqPay);
+        kinds.push(refundkit::uqpay::PROVIDER);
     }
     if cfg!(feature = "wooshpay") {
-        kinds.push(ProviderKind::WooshPay);
+        kinds.push(refundkit::wooshpay::PROVIDER);
     }
     kinds
 }
@@ -38,8 +38,8 @@ fn only_compiled_in_providers_are_configured() {
 #[test]
 fn naming_a_provider_that_is_not_compiled_in_names_the_feature() {
     for (name, kind) in [
-        ("uqpay", ProviderKind::UqPay),
-        ("wooshpay", ProviderKind::WooshPay),
+        ("uqpay", refundkit::uqpay::PROVIDER),
+        ("wooshpay", refundkit::wooshpay::PROVIDER),
     ] {
         let result = Refunds::from_lookup(everything_set(Some(name)));
         if compiled().contains(&kind) {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use refundkit::{ProviderKind, RefundError, Refunds, RefundsConfig};
+use refundkit::{RefundError, Refunds, RefundsConfig};
 
 const UQPAY_KEY: &str = "uqpay-api-key-SECRET-1234";
 const WOOSHPAY_KEY: &str = "sk_test_SECRET_5678";
@@ -101,9 +101,12 @@ fn both_providers_with_a_default() {
     let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
     assert_eq!(
         refunds.providers().collect::<Vec<_>>(),
-        vec![ProviderKind::UqPay, ProviderKind::WooshPay]
+        vec![refundkit::uqpay::PROVIDER, refundkit::wooshpay::PROVIDER]
     );
-    assert_eq!(refunds.default_provider(), Some(ProviderKind::WooshPay));
+    assert_eq!(
+        refunds.default_provider(),
+        Some(refundkit::wooshpay::PROVIDER)
+    );
     let shown = format!("{refunds:?}");
     assert!(
         !shown.contains(UQPAY_KEY) && !shown.contains(WOOSHPAY_KEY),
@@ -114,7 +117,7 @@ fn both_providers_with_a_default() {
 #[test]
 fn a_single_provider_is_the_default() {
     let refunds = Refunds::from_lookup(lookup(&uqpay_vars())).unwrap();
-    assert_eq!(refunds.default_provider(), Some(ProviderKind::UqPay));
+    assert_eq!(refunds.default_provider(), Some(refundkit::uqpay::PROVIDER));
 }
 
 #[tokio::test]
@@ -147,15 +150,34 @@ fn config_files_deserialize_and_build() {
     assert!(!format!("{config:?}").contains(UQPAY_KEY));
     let refunds = Refunds::from_config(config).unwrap();
     assert_eq!(refunds.providers().count(), 2);
-    assert_eq!(refunds.default_provider(), Some(ProviderKind::UqPay));
+    assert_eq!(refunds.default_provider(), Some(refundkit::uqpay::PROVIDER));
 }
 
 #[test]
 fn config_files_with_unknown_fields_are_refused() {
-    let result: Result<RefundsConfig, _> = serde_json::from_value(
+    // A provider's section is read by its descriptor: an unknown field in it
+    // is refused when the config is built, naming the field.
+    let config: RefundsConfig = serde_json::from_value(
         serde_json::json!({"uqpay": {"client_id": "c", "api_key": "k", "environment": "sandbox", "apikey": "typo"}}),
+    )
+    .unwrap();
+    let error = Refunds::from_config(config).unwrap_err().to_string();
+    assert!(error.contains("unknown field `apikey`"), "{error}");
+    assert!(!error.contains("typo"), "{error}");
+    // A section named after no compiled-in provider is refused too.
+    let config: RefundsConfig =
+        serde_json::from_value(serde_json::json!({"uqpya": {"client_id": "c", "api_key": "k"}}))
+            .unwrap();
+    let error = Refunds::from_config(config).unwrap_err().to_string();
+    assert!(error.contains("not compiled in"), "{error}");
+    // A wrong type is described without quoting the value.
+    let config: RefundsConfig =
+        serde_json::from_value(serde_json::json!({"wooshpay": {"secret_key": 12345678}})).unwrap();
+    let error = Refunds::from_config(config).unwrap_err().to_string();
+    assert!(
+        error.contains("wrong type") && !error.contains("12345678"),
+        "{error}"
     );
-    assert!(result.is_err());
 }
 
 #[test]
@@ -199,7 +221,7 @@ fn the_token_store_is_configured_by_variable_or_config_file_and_never_echoed() {
     let mut vars = uqpay_vars();
     vars.push(("UQPAY_TOKEN_STORE", "file:/tmp/refundkit-from-env-tokens"));
     let refunds = Refunds::from_lookup(lookup(&vars)).unwrap();
-    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    let uqpay = refunds.provider(refundkit::uqpay::PROVIDER).unwrap();
     assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
 
     let mut vars = uqpay_vars();
@@ -228,6 +250,6 @@ fn the_token_store_is_configured_by_variable_or_config_file_and_never_echoed() {
     }))
     .unwrap();
     let refunds = Refunds::from_config(config).unwrap();
-    let uqpay = refunds.provider(ProviderKind::UqPay).unwrap();
+    let uqpay = refunds.provider(refundkit::uqpay::PROVIDER).unwrap();
     assert!(format!("{uqpay:?}").contains("FileTokenStore"), "{uqpay:?}");
 }

@@ -3,9 +3,7 @@
 #![cfg(feature = "uqpay")]
 
 use futures::StreamExt;
-use refundkit::{
-    Money, ProviderKind, RefundAmount, RefundError, RefundReason, RefundRequest, Refunds,
-};
+use refundkit::{Money, RefundAmount, RefundError, RefundReason, RefundRequest, Refunds};
 use refundkit_testkit::Simulator;
 
 fn refunds_for(sim: &Simulator) -> Refunds {
@@ -58,7 +56,7 @@ async fn a_payments_refunds_and_refunded_total_come_in_one_call() {
 
     assert!(created.iter().all(Result::is_ok), "{created:?}");
     let listed = refunds
-        .payment_refunds(ProviderKind::UqPay, &payment)
+        .payment_refunds(refundkit::uqpay::PROVIDER, &payment)
         .await
         .unwrap();
     assert_eq!(listed.refunds.len(), 2);

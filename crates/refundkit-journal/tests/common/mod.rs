@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use refundkit_core::transport::{RetryPolicy, TransportConfig};
 use refundkit_core::{
-    Capabilities, IdempotencyKey, ListRefunds, Money, ProviderKind, Refund, RefundAmount,
+    Capabilities, IdempotencyKey, ListRefunds, Money, ProviderId, Refund, RefundAmount,
     RefundError, RefundId, RefundPage, RefundProvider, RefundReason, RefundRequest, SecretString,
     DEFAULT_KEY_NAMESPACE,
 };
@@ -195,7 +195,7 @@ pub struct Lossy {
 
 #[async_trait]
 impl RefundProvider for Lossy {
-    fn provider(&self) -> ProviderKind {
+    fn provider(&self) -> ProviderId {
         self.inner.provider()
     }
     fn capabilities(&self) -> &Capabilities {

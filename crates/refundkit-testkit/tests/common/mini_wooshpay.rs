@@ -8,7 +8,7 @@ use refundkit_core::transport::{
 };
 use refundkit_core::{
     Capabilities, Currency, ErrorKind, IdempotencyKey, ListRefunds, Money, ProviderError,
-    ProviderKind, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
+    ProviderId, Refund, RefundAmount, RefundError, RefundId, RefundPage, RefundProvider,
     RefundRequest, RefundStatus, SecretString, KEY_METADATA,
 };
 use refundkit_testkit::{wooshpay_exponent, ProviderSim, SimCredentials};
@@ -51,7 +51,13 @@ impl ErrorClassifier for Classifier {
             .as_str()
             .unwrap_or("no message")
             .to_string();
-        ProviderError::new(ProviderKind::WooshPay, kind, response.status, message).with_code(code)
+        ProviderError::new(
+            refundkit::wooshpay::PROVIDER,
+            kind,
+            response.status,
+            message,
+        )
+        .with_code(code)
     }
 }
 
@@ -69,7 +75,7 @@ impl MiniWooshPay {
             return Err(RefundError::Config("not a WooshPay simulator".into()));
         };
         Ok(Self {
-            transport: Transport::new(ProviderKind::WooshPay, config, Classifier)?,
+            transport: Transport::new(refundkit::wooshpay::PROVIDER, config, Classifier)?,
             base: BaseUrl::parse("base url", sim.base_url())?,
             authorization: SecretString::from(super::basic(secret_key)),
             capabilities: Capabilities::minimal().with_find_by_key(true),
@@ -77,7 +83,8 @@ impl MiniWooshPay {
     }
 
     fn to_refund(body: &Value) -> Result<Refund, RefundError> {
-        let decode = |what: &str| RefundError::decode(ProviderKind::WooshPay, what.to_string());
+        let decode =
+            |what: &str| RefundError::decode(refundkit::wooshpay::PROVIDER, what.to_string());
         let currency = Currency::new(
             body["currency"]
                 .as_str()
@@ -90,7 +97,7 @@ impl MiniWooshPay {
         let id = RefundId::new(body["id"].as_str().ok_or_else(|| decode("id"))?)
             .map_err(|e| decode(&e.to_string()))?;
         let status = RefundStatus::from_name(body["status"].as_str().unwrap_or_default());
-        let mut refund = Refund::new(ProviderKind::WooshPay, id, amount, status);
+        let mut refund = Refund::new(refundkit::wooshpay::PROVIDER, id, amount, status);
         refund.payment_id = body["payment_intent"].as_str().map(str::to_string);
         if let Some(metadata) = body["metadata"].as_object() {
             refund.metadata = metadata
@@ -105,8 +112,8 @@ impl MiniWooshPay {
 
 #[async_trait]
 impl RefundProvider for MiniWooshPay {
-    fn provider(&self) -> ProviderKind {
-        ProviderKind::WooshPay
+    fn provider(&self) -> ProviderId {
+        refundkit::wooshpay::PROVIDER
     }
 
     fn capabilities(&self) -> &Capabilities {
@@ -182,7 +189,7 @@ impl RefundProvider for MiniWooshPay {
 
     async fn list_refunds(&self, _: &ListRefunds) -> Result<RefundPage, RefundError> {
         Err(RefundError::Unsupported {
-            provider: ProviderKind::WooshPay,
+            provider: refundkit::wooshpay::PROVIDER,
             operation: "list_refunds",
         })
     }

@@ -1,5 +1,6 @@
 use super::*;
-use refundkit_core::transport::Operation::{CreateRefund, FetchToken, GetRefund};
+use crate::auth::FETCH_TOKEN as FetchToken;
+use refundkit_core::transport::Operation::{CreateRefund, GetRefund};
 
 /// (operation, status, body, kind, provider_code, retryable)
 type Row = (

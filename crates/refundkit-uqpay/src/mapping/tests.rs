@@ -225,7 +225,7 @@ fn seed_create_request_is_produced_exactly() {
         RefundReason::Other("ignored when a description is given".into()),
     )
     .description("Return good")
-    .payment_attempt_id("PA1234567890123456789")
+    .provider_options(crate::UqPayOptions::new().payment_attempt_id("PA1234567890123456789"))
     .metadata("customer_id", "cust_12345")
     .metadata("order_id", "order_6789")
     .idempotency_key(IdempotencyKey::new())
@@ -298,7 +298,7 @@ fn uqpay_limits_are_checked_before_sending() {
         ),
         (
             request(RefundAmount::Full)
-                .payment_attempt_id("A".repeat(37))
+                .provider_options(crate::UqPayOptions::new().payment_attempt_id("A".repeat(37)))
                 .build()
                 .unwrap(),
             "payment_attempt_id",
@@ -329,7 +329,7 @@ fn uqpay_limits_are_checked_before_sending() {
         ),
         (
             request(RefundAmount::Full)
-                .on_behalf_of("sub-account-7")
+                .provider_options(crate::UqPayOptions::new().on_behalf_of("sub-account-7"))
                 .build()
                 .unwrap(),
             "on_behalf_of",
@@ -355,7 +355,9 @@ fn request_sub_account_overrides_the_configured_one() {
     let prepared = PreparedCreate::prepare(&plain, Some(CONFIGURED)).unwrap();
     assert_eq!(prepared.on_behalf_of.as_deref(), Some(CONFIGURED));
     let own = request(RefundAmount::Full)
-        .on_behalf_of("22222222-2222-4222-8222-222222222222")
+        .provider_options(
+            crate::UqPayOptions::new().on_behalf_of("22222222-2222-4222-8222-222222222222"),
+        )
         .build()
         .unwrap();
     let prepared = PreparedCreate::prepare(&own, Some(CONFIGURED)).unwrap();
@@ -367,8 +369,9 @@ fn request_sub_account_overrides_the_configured_one() {
 
 #[test]
 fn list_query_carries_every_filter() {
-    let mut query = ListRefunds::for_payment("PI1").page(2).page_size(50);
-    query.merchant_order_id = Some("order-1".into());
+    let mut query = crate::UqPayListFilter::merchant_order_id("order-1")
+        .unwrap()
+        .apply(ListRefunds::for_payment("PI1").page(2).page_size(50));
     query.created_from =
         Some(OffsetDateTime::parse("2024-03-01T00:00:00+08:00", &Rfc3339).unwrap());
     query.created_to = Some(OffsetDateTime::from_unix_timestamp(1_711_929_600).unwrap());
@@ -417,4 +420,25 @@ fn list_page_fills_payment_id_from_the_filter() {
         .unwrap()
         .refunds
         .is_empty());
+}
+
+#[test]
+fn another_providers_options_or_an_unknown_option_are_refused_naming_the_field() {
+    let foreign =
+        refundkit_core::ProviderOptions::new(refundkit_core::ProviderId::from_static("acme"))
+            .with("payment_attempt_id", "PA1");
+    let unknown = refundkit_core::ProviderOptions::new(crate::PROVIDER).with("ledger", "eu-1");
+    for options in [foreign, unknown] {
+        let request = request(RefundAmount::Full)
+            .provider_options(options)
+            .build()
+            .unwrap();
+        let error = PreparedCreate::prepare(&request, None).unwrap_err();
+        assert_eq!(error.field(), "provider_options", "{error}");
+    }
+    let mut query = ListRefunds::for_payment("PI1");
+    query.provider_options = Some(
+        refundkit_core::ProviderOptions::new(crate::PROVIDER).with("payment_attempt_id", "PA1"),
+    );
+    assert_eq!(list_query(&query).unwrap_err().field(), "provider_options");
 }

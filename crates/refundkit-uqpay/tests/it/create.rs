@@ -42,7 +42,9 @@ async fn seed_create_request_and_response_round_trip_byte_for_byte() {
         RefundReason::RequestedByCustomer,
     )
     .description("Return good")
-    .payment_attempt_id("PA1234567890123456789")
+    .provider_options(
+        refundkit_uqpay::UqPayOptions::new().payment_attempt_id("PA1234567890123456789"),
+    )
     .metadata("customer_id", "cust_12345")
     .metadata("order_id", "order_6789")
     .idempotency_key(key)
@@ -131,7 +133,7 @@ async fn invalid_requests_are_rejected_before_any_request_is_sent() {
         .unwrap();
     let bad_sub_account =
         RefundRequest::builder("PI1", RefundAmount::Full, RefundReason::Duplicate)
-            .on_behalf_of("sub-account-7")
+            .provider_options(refundkit_uqpay::UqPayOptions::new().on_behalf_of("sub-account-7"))
             .build()
             .unwrap();
     for (request, field) in [
@@ -198,7 +200,7 @@ async fn sub_account_header_is_sent_on_create_from_config_or_request() {
         RefundAmount::Partial(money("5", "USD")),
         RefundReason::Duplicate,
     )
-    .on_behalf_of(OWN)
+    .provider_options(refundkit_uqpay::UqPayOptions::new().on_behalf_of(OWN))
     .build()
     .unwrap();
     client.create_refund(&own).await.unwrap();

@@ -104,10 +104,13 @@ async fn list_sends_every_filter_and_reads_the_page() {
             }));
         })
         .await;
-    let mut query = ListRefunds::for_payment("PI2043628825316691968")
-        .page(2)
-        .page_size(50);
-    query.merchant_order_id = Some("order-6789".into());
+    let mut query = refundkit_uqpay::UqPayListFilter::merchant_order_id("order-6789")
+        .unwrap()
+        .apply(
+            ListRefunds::for_payment("PI2043628825316691968")
+                .page(2)
+                .page_size(50),
+        );
     let rfc3339 = &time::format_description::well_known::Rfc3339;
     query.created_from =
         Some(time::OffsetDateTime::parse("2026-04-01T00:00:00+08:00", rfc3339).unwrap());
@@ -165,7 +168,7 @@ async fn cancel_is_unsupported_and_capabilities_say_so() {
     let capabilities = client.capabilities();
     assert!(capabilities.list_refunds && capabilities.free_text_reason && capabilities.webhooks);
     assert!(!capabilities.cancel_refund);
-    assert_eq!(client.provider(), refundkit_core::refundkit_uqpay::PROVIDER);
+    assert_eq!(client.provider(), refundkit_uqpay::PROVIDER);
     anything.assert_calls_async(0).await;
 }
 
