@@ -80,6 +80,6 @@ pub use token::{
 
 /// Re-exported so users name the same types as the adapter.
 pub use refundkit_core::transport::{CredentialGeneration, RetryPolicy, TransportConfig};
-pub use refundkit_core::{RefundError, RefundProvider};
 #[doc(no_inline)]
 pub use refundkit_core::SecretString;
+pub use refundkit_core::{RefundError, RefundProvider};

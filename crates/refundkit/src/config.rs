@@ -141,9 +141,10 @@ fn unavailable(kind: ProviderKind) -> RefundError {
         ProviderKind::UqPay | ProviderKind::WooshPay => RefundError::Config(format!(
             "provider {kind} is not compiled in: enable the `{kind}` cargo feature of the refundkit crate"
         )),
-        _ => RefundError::Config(format!(
-            "provider {kind} cannot be configured here; build it in code with Refunds::builder()"
-        )),
+        // The in-memory test provider: not for users' settings, never named.
+        _ => RefundError::Config(
+            "only uqpay and wooshpay can be configured from settings; build other providers in code with Refunds::builder()".into(),
+        ),
     }
 }
 

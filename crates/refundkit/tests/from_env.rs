@@ -94,6 +94,30 @@ fn an_unknown_default_provider_is_refused() {
 }
 
 #[test]
+fn the_internal_test_provider_is_never_named_to_users() {
+    // Named as the default, and in a config file: refused, offering only
+    // the real providers.
+    let named = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "memory",
+    )])));
+    let mut config = RefundsConfig::default();
+    config.default = Some("memory".into());
+    let in_file = config_error(Refunds::from_config(config));
+    let none = config_error(Refunds::from_lookup(lookup(&[])));
+    let unknown = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "stripe",
+    )])));
+    for message in [named, in_file, none, unknown] {
+        assert!(!message.contains("memory"), "{message}");
+        assert!(!message.to_lowercase().contains("in-memory"), "{message}");
+    }
+    let parse = "stripe:re_1".parse::<refundkit::RefundRef>().unwrap_err();
+    assert!(!parse.to_string().contains("memory"), "{parse}");
+}
+
+#[test]
 fn both_providers_with_a_default() {
     let mut vars = uqpay_vars();
     vars.push(("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY));
