@@ -264,6 +264,8 @@ async fn malformed_rows_are_named_by_line_and_the_others_go_on() {
         let result = by_line(line);
         assert_eq!(result["outcome"], "invalid", "{result}");
         assert_eq!(result["error"]["field"], field, "{result}");
+        // Nothing was sent for the row: no key to print (issue 15).
+        assert!(result["idempotency_key"].is_null(), "{result}");
         let message = result["error"]["message"].as_str().unwrap();
         assert!(
             message.starts_with(&format!("line {line}: {field}")),

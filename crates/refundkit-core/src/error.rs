@@ -186,6 +186,42 @@ impl fmt::Display for ProviderError {
 impl std::error::Error for ProviderError {}
 
 /// Everything that can go wrong with a refund call.
+///
+/// # Example
+///
+/// `OutcomeUnknown` means the refund may exist: resolve it with the same
+/// request ([`recover_refund`](crate::recover_refund) finds it or makes it,
+/// once), never with a new key. A `Provider` refusal has a kind to act on;
+/// [`RefundError::is_retryable`] says whether trying again can help. (The
+/// facade's `Refunds::create_refund` shows a real lost answer, against the
+/// UQPay simulator.)
+///
+/// ```
+/// use refundkit_core::{
+///     recover_refund, ErrorKind, Money, RefundAmount, RefundError, RefundProvider, RefundReason,
+///     RefundRequest,
+/// };
+/// use refundkit_testkit::InMemoryProvider;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let provider = InMemoryProvider::new();
+/// let payment = provider.seed_captured(Money::parse("20.00", "USD")?);
+/// let amount = RefundAmount::Partial(Money::parse("25.00", "USD")?);
+/// let request = RefundRequest::builder(payment.as_str(), amount, RefundReason::Duplicate)
+///     .reference("billing", "order-20/refund-1")
+///     .build()?;
+/// let outcome = match provider.create_refund(&request).await {
+///     Err(RefundError::OutcomeUnknown { .. }) => recover_refund(&provider, &request).await,
+///     other => other,
+/// };
+/// let error = outcome.unwrap_err();
+/// assert!(matches!(error, RefundError::Provider(_)));
+/// assert_eq!(error.kind(), Some(ErrorKind::RefundExceedsAvailable));
+/// assert_eq!(error.code(), "refund_exceeds_available");
+/// assert!(!error.is_retryable()); // more than was captured: not as is
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefundError {

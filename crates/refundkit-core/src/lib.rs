@@ -84,7 +84,11 @@ pub use stamp::{
 };
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 
-/// Re-exported so adapters and users name the same versions.
+/// Re-exported so adapters and users name the same versions (as re-exports:
+/// their own docs live with their crates).
+#[doc(no_inline)]
 pub use rust_decimal::Decimal;
+#[doc(no_inline)]
 pub use secrecy::{ExposeSecret, SecretString};
+#[doc(no_inline)]
 pub use time::OffsetDateTime;

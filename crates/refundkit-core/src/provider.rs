@@ -16,6 +16,35 @@ use crate::webhook::RefundEvent;
 
 /// A payment provider's refunds, normalized. Object safe: hold it as
 /// `Arc<dyn RefundProvider>`.
+///
+/// # Example
+///
+/// Code written against the trait runs with every provider (the adapters,
+/// or `refundkit-testkit`'s in-memory provider in tests):
+///
+/// ```
+/// use refundkit_core::{Money, Refund, RefundAmount, RefundError, RefundProvider, RefundReason, RefundRequest};
+/// use refundkit_testkit::InMemoryProvider;
+///
+/// /// Refunds all that remains of `payment`, then reads it back.
+/// async fn refund_in_full(provider: &dyn RefundProvider, payment: &str) -> Result<Refund, RefundError> {
+///     assert!(provider.capabilities().full_refunds);
+///     let request = RefundRequest::builder(payment, RefundAmount::Full, RefundReason::Duplicate).build()?;
+///     let refund = provider.create_refund(&request).await?;
+///     provider.get_refund(&refund.id).await
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let provider = InMemoryProvider::new();
+/// let payment = provider.seed_captured(Money::parse("8.88", "SGD")?);
+/// let refund = refund_in_full(&provider, &payment).await?;
+/// assert_eq!(refund.amount, Money::parse("8.88", "SGD")?);
+/// // Nothing remains: a second full refund is the provider's refusal.
+/// let again = refund_in_full(&provider, &payment).await;
+/// assert!(matches!(again, Err(RefundError::Provider(_))), "{again:?}");
+/// # Ok(()) }
+/// ```
 #[async_trait]
 pub trait RefundProvider: Send + Sync + fmt::Debug {
     /// Which provider this is.

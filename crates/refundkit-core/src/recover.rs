@@ -20,15 +20,30 @@ use crate::request::{RefundAmount, RefundRequest};
 /// for one sweeper). A refund found with the key but a different amount or
 /// currency than requested is [`RefundError::IntegrityMismatch`].
 ///
-/// ```no_run
-/// # async fn run(provider: &dyn refundkit_core::RefundProvider, request: refundkit_core::RefundRequest) -> Result<(), refundkit_core::RefundError> {
-/// use refundkit_core::{recover_refund, RefundError};
+/// # Example
 ///
-/// let refund = match provider.create_refund(&request).await {
-///     Err(RefundError::OutcomeUnknown { .. }) => recover_refund(provider, &request).await?,
-///     other => other?,
-/// };
-/// # let _ = refund; Ok(()) }
+/// A create whose answer never arrived (a crash, a lost connection) is
+/// resolved later with the same request: made once if it was never made,
+/// found if it was — here against the in-memory provider.
+///
+/// ```
+/// use refundkit_core::{recover_refund, Money, RefundAmount, RefundProvider, RefundReason, RefundRequest};
+/// use refundkit_testkit::InMemoryProvider;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let provider = InMemoryProvider::new();
+/// let payment = provider.seed_captured(Money::parse("30.00", "USD")?);
+/// let amount = RefundAmount::Partial(Money::parse("10.00", "USD")?);
+/// let request = RefundRequest::builder(payment.as_str(), amount, RefundReason::RequestedByCustomer)
+///     .reference("billing", "order-30/refund-1")
+///     .build()?;
+///
+/// let made = recover_refund(&provider, &request).await?; // never sent before: made now
+/// let found = recover_refund(&provider, &request).await?; // run again: the same refund
+/// assert_eq!(found.id, made.id);
+/// assert_eq!(provider.refund_count(), 1);
+/// # Ok(()) }
 /// ```
 pub async fn recover_refund<P: RefundProvider + ?Sized>(
     provider: &P,

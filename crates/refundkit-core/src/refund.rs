@@ -142,6 +142,37 @@ serde_as_name!(FailureReason);
 ///
 /// The serde form is the public JSON shape (`docs/json.md`): it adds `ref`
 /// and leaves out `raw`.
+///
+/// # Example
+///
+/// What a refund says about itself, and the ref to store with the order.
+///
+/// ```
+/// use refundkit_core::{Money, RefundAmount, RefundProvider, RefundReason, RefundRequest, RefundStatus};
+/// use refundkit_testkit::InMemoryProvider;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let provider = InMemoryProvider::new();
+/// let payment = provider.seed_captured(Money::parse("12.50", "EUR")?);
+/// let request = RefundRequest::builder(payment.as_str(), RefundAmount::Full, RefundReason::Duplicate)
+///     .reference("billing", "order-12/refund-1")
+///     .build()?;
+/// let refund = provider.create_refund(&request).await?;
+///
+/// assert_eq!(refund.amount, Money::parse("12.50", "EUR")?); // a full refund: what remained
+/// assert_eq!(refund.payment_id.as_deref(), Some(payment.as_str()));
+/// assert_eq!(refund.status, RefundStatus::Succeeded);
+/// assert!(refund.status.is_final());
+/// // The key is stamped into the provider's metadata, so it can be found again.
+/// let key = request.idempotency_key().to_string();
+/// assert_eq!(refund.metadata.get(refundkit_core::KEY_METADATA), Some(&key));
+/// // `provider:id`: store it, parse it back, read the refund wherever it lives.
+/// let stored = refund.refund_ref().to_string();
+/// assert_eq!(stored.parse::<refundkit_core::RefundRef>()?, refund.refund_ref());
+/// assert_eq!(serde_json::to_value(&refund)?["ref"], stored.as_str());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Refund {

@@ -72,7 +72,7 @@ impl Secrets {
     }
 
     /// [`Secrets::add`] for text that is secret but not held as a
-    /// [`SecretString`] (the password part of a URL).
+    /// `SecretString` (the password part of a URL).
     pub fn add_text(&self, secret: &str) {
         let secret = secret.trim();
         if secret.len() < MIN_SECRET_LEN {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use refundkit_core::{Currency, Decimal, Money, OffsetDateTime};
 
 use crate::model::{
-    PaymentSeed, PaymentStatus, SettleMode, SimPayment, SimRefund, SimRefundStatus,
+    PaymentSeed, PaymentStatus, SettleMode, Settlement, SimPayment, SimRefund, SimRefundStatus,
 };
 use crate::util::new_id;
 
@@ -54,7 +54,7 @@ struct PaymentRecord {
     amount: Money,
     status: PaymentStatus,
     merchant_order_id: Option<String>,
-    fail_refunds: bool,
+    settles_as: Settlement,
     created_at: OffsetDateTime,
 }
 
@@ -104,7 +104,7 @@ impl Ledger {
             amount: seed.amount,
             status: seed.status,
             merchant_order_id: seed.merchant_order_id,
-            fail_refunds: seed.fail_refunds,
+            settles_as: seed.settles_as,
             created_at: seed.created_at.unwrap_or_else(OffsetDateTime::now_utc),
         };
         self.payments.insert(id.clone(), record);
@@ -124,7 +124,8 @@ impl Ledger {
             amount: record.amount,
             status: record.status,
             merchant_order_id: record.merchant_order_id.clone(),
-            fail_refunds: record.fail_refunds,
+            fail_refunds: record.settles_as == Settlement::Fail,
+            reverse_refunds: record.settles_as == Settlement::Reverse,
             refunded: self.refunded(record),
             created_at: record.created_at,
         })
@@ -138,11 +139,16 @@ impl Ledger {
             .is_some()
     }
 
-    /// Makes a payment's refunds fail (or not) from their next settlement on.
+    /// Makes a payment's refunds fail (or succeed) from their next settlement on.
     pub fn set_fail_refunds(&mut self, payment_id: &str, fail: bool) -> bool {
+        let settles_as = if fail {
+            Settlement::Fail
+        } else {
+            Settlement::Succeed
+        };
         self.payments
             .get_mut(payment_id)
-            .map(|p| p.fail_refunds = fail)
+            .map(|p| p.settles_as = settles_as)
             .is_some()
     }
 
@@ -185,7 +191,7 @@ impl Ledger {
         }
         let now = OffsetDateTime::now_utc();
         let (status, plan) = match self.settle_mode {
-            SettleMode::Instant => (final_status(payment.fail_refunds), SettlePlan::Settled),
+            SettleMode::Instant => (payment.settles_as.final_status(), SettlePlan::Settled),
             SettleMode::AfterReads(reads) => {
                 (SimRefundStatus::Pending, SettlePlan::AfterReads(reads))
             }
@@ -230,18 +236,13 @@ impl Ledger {
     /// Reads a refund by id, counting the read (it may settle the refund).
     pub fn read(&mut self, refund_id: &str) -> Option<SimRefund> {
         self.settle_due();
-        let fail = |payment_id: &str| {
-            self.payments
-                .get(payment_id)
-                .is_some_and(|p| p.fail_refunds)
-        };
         let index = self.refunds.iter().position(|r| r.refund.id == refund_id)?;
-        let failing = fail(&self.refunds.get(index)?.refund.payment_id);
+        let settles_as = settlement_of(&self.payments, &self.refunds.get(index)?.refund);
         let record = self.refunds.get_mut(index)?;
         record.refund.reads = record.refund.reads.saturating_add(1);
         if let SettlePlan::AfterReads(reads) = record.plan {
             if record.refund.reads > reads {
-                settle(record, failing);
+                settle(record, settles_as);
             }
         }
         Some(record.refund.clone())
@@ -273,39 +274,43 @@ impl Ledger {
         for record in &mut self.refunds {
             if let SettlePlan::At(at) = record.plan {
                 if now >= at {
-                    let failing = payments
-                        .get(&record.refund.payment_id)
-                        .is_some_and(|p| p.fail_refunds);
-                    settle(record, failing);
+                    let settles_as = settlement_of(payments, &record.refund);
+                    settle(record, settles_as);
                 }
             }
         }
     }
 
-    /// Every refund of the payment that has not failed, pending ones included.
+    /// Every refund of the payment still in effect: not failed, not
+    /// reversed; pending ones included.
     fn refunded(&self, payment: &PaymentRecord) -> Money {
         let currency = payment.amount.currency();
         let total = self
             .refunds
             .iter()
             .map(|r| &r.refund)
-            .filter(|r| r.payment_id == payment.id && r.status != SimRefundStatus::Failed)
+            .filter(|r| {
+                r.payment_id == payment.id
+                    && !matches!(
+                        r.status,
+                        SimRefundStatus::Failed | SimRefundStatus::Reversed
+                    )
+            })
             .fold(Decimal::ZERO, |sum, r| sum + r.amount.amount());
         Money::new(total, currency).unwrap_or_else(|_| Money::from_minor_units(0, currency))
     }
 }
 
-fn final_status(failing: bool) -> SimRefundStatus {
-    if failing {
-        SimRefundStatus::Failed
-    } else {
-        SimRefundStatus::Succeeded
-    }
+/// How `refund` settles: as its payment says (a payment gone: succeeded).
+fn settlement_of(payments: &HashMap<String, PaymentRecord>, refund: &SimRefund) -> Settlement {
+    payments
+        .get(&refund.payment_id)
+        .map_or(Settlement::Succeed, |p| p.settles_as)
 }
 
-fn settle(record: &mut RefundRecord, failing: bool) {
+fn settle(record: &mut RefundRecord, settles_as: Settlement) {
     record.plan = SettlePlan::Settled;
-    record.refund.status = final_status(failing);
+    record.refund.status = settles_as.final_status();
     record.refund.updated_at = OffsetDateTime::now_utc();
 }
 
@@ -365,6 +370,19 @@ mod tests {
             SimRefundStatus::Failed
         );
         assert!(ledger.create(refund(&pi, Some("10"))).is_ok());
+    }
+
+    #[test]
+    fn reversed_refunds_settle_from_pending_and_give_the_amount_back() {
+        let mut ledger = Ledger::new(IDS, SettleMode::AfterReads(1));
+        let pi = ledger.seed(PaymentSeed::captured(usd("10")).reversing_refunds());
+        let id = ledger.create(refund(&pi, Some("10"))).unwrap().id;
+        assert_eq!(ledger.read(&id).unwrap().status, SimRefundStatus::Pending);
+        assert!(ledger.create(refund(&pi, Some("1"))).is_err());
+        assert_eq!(ledger.read(&id).unwrap().status, SimRefundStatus::Reversed);
+        let payment = ledger.payment(&pi).unwrap();
+        assert!(payment.reverse_refunds && !payment.fail_refunds);
+        assert_eq!(payment.refunded, usd("0"));
     }
 
     #[test]

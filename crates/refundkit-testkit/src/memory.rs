@@ -275,6 +275,7 @@ fn to_refund(refund: &SimRefund) -> Outcome {
         SimRefundStatus::Pending => RefundStatus::Pending,
         SimRefundStatus::Succeeded => RefundStatus::Succeeded,
         SimRefundStatus::Failed => RefundStatus::Failed,
+        SimRefundStatus::Reversed => RefundStatus::Reversed,
     };
     let mut normalized = Refund::new(MEMORY, id, refund.amount, status.clone());
     normalized.payment_id = Some(refund.payment_id.clone());

@@ -12,7 +12,8 @@ use refundkit_core::{Money, OffsetDateTime};
 #[non_exhaustive]
 pub enum SettleMode {
     /// The create answer is already final: `SUCCEEDED` / `succeeded`
-    /// (`FAILED` / `failed` for a payment set to fail its refunds).
+    /// (`FAILED` / `failed` for a payment set to fail its refunds, reversed
+    /// for one set to reverse them: [`SimRefundStatus::Reversed`]).
     #[default]
     Instant,
     /// The create answers `INITIATED` / `pending`; the first `n` reads of the
@@ -84,8 +85,28 @@ pub struct PaymentSeed {
     pub(crate) amount: Money,
     pub(crate) status: PaymentStatus,
     pub(crate) merchant_order_id: Option<String>,
-    pub(crate) fail_refunds: bool,
+    pub(crate) settles_as: Settlement,
     pub(crate) created_at: Option<OffsetDateTime>,
+}
+
+/// How a payment's refunds end once they settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Settlement {
+    #[default]
+    Succeed,
+    Fail,
+    Reverse,
+}
+
+impl Settlement {
+    /// The status a refund settles in.
+    pub(crate) fn final_status(self) -> SimRefundStatus {
+        match self {
+            Settlement::Succeed => SimRefundStatus::Succeeded,
+            Settlement::Fail => SimRefundStatus::Failed,
+            Settlement::Reverse => SimRefundStatus::Reversed,
+        }
+    }
 }
 
 impl PaymentSeed {
@@ -96,7 +117,7 @@ impl PaymentSeed {
             amount,
             status: PaymentStatus::Succeeded,
             merchant_order_id: None,
-            fail_refunds: false,
+            settles_as: Settlement::Succeed,
             created_at: None,
         }
     }
@@ -135,7 +156,15 @@ impl PaymentSeed {
     /// Every refund of this payment settles as failed.
     #[must_use]
     pub fn failing_refunds(mut self) -> Self {
-        self.fail_refunds = true;
+        self.settles_as = Settlement::Fail;
+        self
+    }
+
+    /// Every refund of this payment settles as reversed
+    /// ([`SimRefundStatus::Reversed`]): pending, then no longer in effect.
+    #[must_use]
+    pub fn reversing_refunds(mut self) -> Self {
+        self.settles_as = Settlement::Reverse;
         self
     }
 
@@ -161,8 +190,10 @@ pub struct SimPayment {
     pub merchant_order_id: Option<String>,
     /// Whether its refunds settle as failed.
     pub fail_refunds: bool,
-    /// Everything refunded so far: every refund that has not failed, pending
-    /// ones included.
+    /// Whether its refunds settle as reversed.
+    pub reverse_refunds: bool,
+    /// Everything refunded so far: every refund that has not failed or been
+    /// reversed, pending ones included.
     pub refunded: Money,
     /// When it was seeded.
     pub created_at: OffsetDateTime,
@@ -195,6 +226,11 @@ pub enum SimRefundStatus {
     Succeeded,
     /// Settled as failed (`FAILED` / `failed`).
     Failed,
+    /// Reversed: no longer in effect, the amount refundable again. UQPay
+    /// reports `REVERSAL_SUCCEEDED` (normalized `RefundStatus::Reversed`);
+    /// WooshPay has no reversal status and reports `failed`, as Stripe does
+    /// for a refund that did not stick (normalized `RefundStatus::Failed`).
+    Reversed,
 }
 
 impl SimRefundStatus {
@@ -204,6 +240,7 @@ impl SimRefundStatus {
             SimRefundStatus::Pending => "INITIATED",
             SimRefundStatus::Succeeded => "SUCCEEDED",
             SimRefundStatus::Failed => "FAILED",
+            SimRefundStatus::Reversed => "REVERSAL_SUCCEEDED",
         }
     }
 
@@ -212,7 +249,7 @@ impl SimRefundStatus {
         match self {
             SimRefundStatus::Pending => "pending",
             SimRefundStatus::Succeeded => "succeeded",
-            SimRefundStatus::Failed => "failed",
+            SimRefundStatus::Failed | SimRefundStatus::Reversed => "failed",
         }
     }
 }

@@ -250,6 +250,94 @@ async fn binary_applies_a_fault_script_from_the_command_line_and_prints_an_expor
     );
 }
 
+/// The `payment PROVIDER ID CURRENCY AMOUNT` line's id for `provider`.
+fn seeded_payment<'a>(lines: &'a [String], provider: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(&format!("payment {provider} ")))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn binary_settles_refunds_pending_then_reversed_as_each_provider_reports_it() {
+    use refundkit::uqpay::{UqPayClient, UqPayConfig};
+    use refundkit::wooshpay::{WooshPayClient, WooshPayConfig};
+    use refundkit::{
+        Money, RefundAmount, RefundProvider, RefundReason, RefundRequest, RefundStatus,
+        SecretString,
+    };
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
+        .args([
+            "--payment",
+            "uqpay::USD:10.00",
+            "--payment",
+            "wooshpay::USD:10.00",
+        ])
+        .args(["--settle", "pending:1reads:reversed"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = Killed(child);
+    let lines = lines_until_export(stdout);
+    assert!(
+        lines.contains(&"settle pending:1reads:reversed".to_string()),
+        "{lines:?}"
+    );
+    let url = |provider: &str| {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(&format!("{provider} ")))
+            .unwrap()
+            .to_string()
+    };
+    let uqpay = UqPayConfig::builder("sim-client", SecretString::from("sim-api-key"))
+        .base_url(&url("uqpay"))
+        .build()
+        .unwrap();
+    let wooshpay = WooshPayConfig::builder(SecretString::from("sk_test_simulator"))
+        .base_url(&url("wooshpay"))
+        .build()
+        .unwrap();
+    let providers: [(Box<dyn RefundProvider>, &str, RefundStatus); 2] = [
+        // UQPay's REVERSAL_SUCCEEDED.
+        (
+            Box::new(UqPayClient::new(uqpay).unwrap()),
+            "uqpay",
+            RefundStatus::Reversed,
+        ),
+        // WooshPay has no reversal status: the refund reads as failed.
+        (
+            Box::new(WooshPayClient::new(wooshpay).unwrap()),
+            "wooshpay",
+            RefundStatus::Failed,
+        ),
+    ];
+    for (client, name, reversed) in providers {
+        let request = RefundRequest::builder(
+            seeded_payment(&lines, name),
+            RefundAmount::Partial(Money::parse("4.00", "USD").unwrap()),
+            RefundReason::RequestedByCustomer,
+        )
+        .build()
+        .unwrap();
+        let created = client.create_refund(&request).await.unwrap();
+        assert_eq!(created.status, RefundStatus::Pending, "{name}");
+        let first = client.get_refund(&created.id).await.unwrap();
+        assert_eq!(
+            first.status,
+            RefundStatus::Pending,
+            "{name}: one read still pending"
+        );
+        let settled = client.get_refund(&created.id).await.unwrap();
+        assert_eq!(settled.status, reversed, "{name}");
+        assert!(settled.status.is_final(), "{name}");
+    }
+}
+
 #[test]
 fn binary_does_not_repeat_a_credential_given_on_the_command_line() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
@@ -281,11 +369,7 @@ fn binary_refuses_malformed_fault_and_settle_flags_naming_them() {
         ("--fault", "create_refund:1:server_error:404", "5xx"),
         ("--fault", "create_refund:1:slow_commit", "milliseconds"),
         ("--settle", "pending:soon", "WAIT"),
-        (
-            "--settle",
-            "pending:5s:reversed",
-            "reversed is not simulated",
-        ),
+        ("--settle", "pending:5s:refunded", "reversed"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_refundkit-sim"))
             .args([flag, value])
@@ -322,4 +406,5 @@ fn binary_help_lists_every_flag_it_takes() {
         assert!(help.contains(flag), "{flag} in --help: {help}");
     }
     assert!(help.contains("export"), "{help}");
+    assert!(help.contains("succeeded|failed|reversed"), "{help}");
 }

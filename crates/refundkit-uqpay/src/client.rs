@@ -45,6 +45,42 @@ const CAPABILITIES: Capabilities = Capabilities::minimal()
 /// connection pool and the access token.
 ///
 /// `Debug` never shows the API key, the token or the webhook secret.
+///
+/// # Example
+///
+/// Against the testkit's UQPay simulator: a partial refund, then a full one
+/// (UQPay needs an amount, so the client reads what remains on the payment
+/// intent), then the payment's refunds listed.
+///
+/// ```
+/// use refundkit_core::{ListRefunds, Money, RefundAmount, RefundReason, RefundRequest};
+/// use refundkit_testkit::{Route, Simulator};
+/// use refundkit_uqpay::{RefundProvider, SecretString, UqPayClient, UqPayConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// let payment = sim.uqpay().seed_captured(Money::parse("8.88", "SGD")?);
+/// let config = UqPayConfig::builder(sim.uqpay_client_id(), SecretString::from(sim.uqpay_api_key()))
+///     .base_url(&sim.uqpay_base_url())
+///     .build()?;
+/// let client = UqPayClient::new(config)?;
+///
+/// let part = RefundAmount::Partial(Money::parse("3.00", "SGD")?);
+/// let request = RefundRequest::builder(payment.as_str(), part, RefundReason::RequestedByCustomer);
+/// client.create_refund(&request.build()?).await?;
+/// let request = RefundRequest::builder(payment.as_str(), RefundAmount::Full, RefundReason::Duplicate);
+/// let rest = client.create_refund(&request.build()?).await?;
+/// assert_eq!(rest.amount, Money::parse("5.88", "SGD")?); // what remained
+/// assert_eq!(rest.payment_id.as_deref(), Some(payment.as_str()));
+///
+/// let mut query = ListRefunds::default();
+/// query.payment_id = Some(payment.clone());
+/// assert_eq!(client.list_refunds(&query).await?.refunds.len(), 2);
+/// // One token for every call of this client (and its clones).
+/// assert_eq!(sim.uqpay().call_count(Route::Token), 1);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct UqPayClient {
     inner: Arc<Inner>,

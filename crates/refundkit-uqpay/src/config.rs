@@ -57,6 +57,31 @@ impl Environment {
 /// [`UqPayConfig::builder`] or [`UqPayConfig::from_env`].
 ///
 /// `Debug` shows the client id and URLs, never the API key or webhook secret.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use refundkit_uqpay::{Environment, SecretString, TransportConfig, UqPayConfig, SANDBOX_BASE_URL};
+///
+/// let config = UqPayConfig::builder("my-client-id", SecretString::from("my-api-key"))
+///     .environment(Environment::Sandbox)
+///     .transport(TransportConfig::default().with_timeout(Duration::from_secs(10)))
+///     .build()?;
+/// assert!(config.base_url().as_url().as_str().starts_with(SANDBOX_BASE_URL));
+/// assert_eq!(config.transport().timeout, Duration::from_secs(10));
+/// assert!(!format!("{config:?}").contains("my-api-key"));
+///
+/// // The same from variables (`from_env` reads the process's). With
+/// // UQPAY_BASE_URL, UQPAY_ENVIRONMENT may be left out; a missing variable
+/// // is named, its value never shown.
+/// let vars = [("UQPAY_CLIENT_ID", "my-client-id"), ("UQPAY_BASE_URL", "http://127.0.0.1:8080/api")];
+/// let lookup = |name: &str| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string());
+/// let missing = UqPayConfig::from_lookup(lookup).unwrap_err();
+/// assert_eq!(missing.to_string(), "configuration error: UQPAY_API_KEY is missing or empty");
+/// # Ok::<(), refundkit_uqpay::RefundError>(())
+/// ```
 #[derive(Clone)]
 pub struct UqPayConfig {
     client_id: String,

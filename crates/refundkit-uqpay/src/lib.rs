@@ -87,4 +87,6 @@ pub const PROVIDER: refundkit_core::ProviderId = refundkit_core::ProviderId::fro
 
 /// Re-exported so users name the same types as the adapter.
 pub use refundkit_core::transport::{CredentialGeneration, RetryPolicy, TransportConfig};
-pub use refundkit_core::{RefundError, RefundProvider, SecretString};
+#[doc(no_inline)]
+pub use refundkit_core::SecretString;
+pub use refundkit_core::{RefundError, RefundProvider};

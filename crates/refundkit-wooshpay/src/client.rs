@@ -41,6 +41,46 @@ const CAPABILITIES: Capabilities = Capabilities::minimal()
 /// A WooshPay refunds client. Cheap to clone; reuse one per secret key.
 ///
 /// `Debug` never shows the secret key or the webhook secret.
+///
+/// # Example
+///
+/// Against the testkit's WooshPay simulator: a refund sent in minor units,
+/// read back, and found again by its idempotency key (WooshPay documents no
+/// refund list, so `list_refunds` is `Unsupported`).
+///
+/// ```
+/// use refundkit_core::{
+///     IdempotencyKey, ListRefunds, Money, RefundAmount, RefundError, RefundProvider, RefundReason,
+///     RefundRequest, SecretString,
+/// };
+/// use refundkit_testkit::Simulator;
+/// use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// let payment = sim.wooshpay().seed_captured(Money::parse("10.00", "USD")?);
+/// let config = WooshPayConfig::builder(SecretString::from(sim.wooshpay_secret_key()))
+///     .base_url(&sim.wooshpay_base_url())
+///     .build()?;
+/// let client = WooshPayClient::new(config)?;
+///
+/// let key = IdempotencyKey::derive("shop", "order-42/refund-1")?;
+/// let amount = RefundAmount::Partial(Money::parse("2.50", "USD")?);
+/// let request = RefundRequest::builder(payment.as_str(), amount, RefundReason::Duplicate)
+///     .idempotency_key(key)
+///     .build()?;
+/// let refund = client.create_refund(&request).await?;
+/// let sent = sim.wooshpay().journal().last().and_then(|entry| entry.json());
+/// assert_eq!(sent.map(|body| body["amount"].clone()), Some(250.into())); // cents
+///
+/// assert_eq!(client.get_refund(&refund.id).await?.amount, refund.amount);
+/// let found = client.find_refund_by_key(&payment, &key).await?;
+/// assert_eq!(found.map(|r| r.id), Some(refund.id));
+/// let list = client.list_refunds(&ListRefunds::default()).await;
+/// assert!(matches!(list, Err(RefundError::Unsupported { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct WooshPayClient {
     config: WooshPayConfig,

@@ -38,6 +38,33 @@ enum KeyMode {
 /// [`WooshPayConfig::builder`] or [`WooshPayConfig::from_env`].
 ///
 /// `Debug` never shows the secret key or the webhook secret.
+///
+/// # Example
+///
+/// From variables, as [`WooshPayConfig::from_env`] reads them (timeouts and
+/// retries from the `REFUNDKIT_*` ones):
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use refundkit_wooshpay::{WooshPayConfig, LIVE_BASE_URL};
+///
+/// let vars = [
+///     ("WOOSHPAY_SECRET_KEY", "sk_live_example"),
+///     ("WOOSHPAY_WEBHOOK_SECRET", "whsec_example"),
+///     ("REFUNDKIT_TIMEOUT_MS", "5000"),
+/// ];
+/// let lookup = |name: &str| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string());
+/// let config = WooshPayConfig::from_lookup(lookup)?;
+/// assert!(config.base_url().as_url().as_str().starts_with(LIVE_BASE_URL)); // from the key's mode
+/// assert!(config.has_webhook_secret());
+/// assert_eq!(config.transport().timeout, Duration::from_millis(5000));
+/// assert!(!format!("{config:?}").contains("sk_live_example"));
+///
+/// let none = WooshPayConfig::from_lookup(|_| None).unwrap_err();
+/// assert!(none.to_string().contains("WOOSHPAY_SECRET_KEY is not set"));
+/// # Ok::<(), refundkit_core::RefundError>(())
+/// ```
 #[derive(Clone)]
 pub struct WooshPayConfig {
     pub(crate) secret_key: SecretString,

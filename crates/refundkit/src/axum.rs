@@ -45,7 +45,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 /// What a webhook route verifies with: the configured [`Refunds`] (holding
 /// each provider's webhook secret) and the provider this route receives.
-/// Use it as the router's state, or derive it from yours with [`FromRef`].
+/// Use it as the router's state, or derive it from yours with
+/// [`FromRef`](https://docs.rs/axum/0.8/axum/extract/trait.FromRef.html).
 #[derive(Clone, Debug)]
 pub struct WebhookReceiver {
     refunds: Arc<Refunds>,

@@ -62,6 +62,26 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## What the examples need
+//!
+//! Every example in these docs runs: against the stateful simulators
+//! (`refundkit_testkit::Simulator`, real HTTP on loopback) or the in-memory
+//! provider (`refundkit_testkit::InMemoryProvider`) of `refundkit-testkit`,
+//! which your own tests can use the same way. Add it (and a tokio runtime) as
+//! dev-dependencies:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! refundkit-testkit = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt"] }
+//! ```
+//!
+//! Where to start: [`Refunds`] (the router), [`RefundError`] (what can go
+//! wrong, and resolving [`RefundError::OutcomeUnknown`] to exactly one
+//! refund), [`Refund`], [`RefundProvider`] (code that works with any
+//! provider), [`refund_many`], [`wait_for_final`], and the clients
+//! [`uqpay::UqPayClient`] / [`wooshpay::WooshPayClient`] with their configs.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -126,6 +146,7 @@ pub use refundkit_wooshpay as wooshpay;
 /// `journal`; `journal-postgres` adds PostgreSQL). Start from
 /// [`Refunds::journaled`].
 #[cfg(feature = "journal")]
+#[doc(inline)]
 pub use refundkit_journal as journal;
 
 /// The README's Rust examples, compiled as doctests so they stay true.

@@ -55,7 +55,47 @@ impl PaymentRefunds {
 /// The providers a backend uses, and which one new refunds go to.
 ///
 /// Reads route by the [`RefundRef`]'s provider, so refunds made at one
-/// provider stay readable after the default moves to another.
+/// provider stay readable after the default moves to another. Build it once
+/// at start-up and share it (it is cheap to clone).
+///
+/// # Example
+///
+/// Both providers from settings (here the simulators'; in production
+/// [`Refunds::from_env`] reads the same names), WooshPay the default:
+///
+/// ```
+/// use refundkit::{Money, RefundAmount, RefundReason, RefundRequest, RefundStatus, Refunds};
+/// use refundkit_testkit::Simulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sim = Simulator::start().await?;
+/// let settings = [
+///     ("UQPAY_CLIENT_ID", sim.uqpay_client_id().to_string()),
+///     ("UQPAY_API_KEY", sim.uqpay_api_key().to_string()),
+///     ("UQPAY_BASE_URL", sim.uqpay_base_url()),
+///     ("WOOSHPAY_SECRET_KEY", sim.wooshpay_secret_key().to_string()),
+///     ("WOOSHPAY_BASE_URL", sim.wooshpay_base_url()),
+///     ("REFUNDKIT_PROVIDER", "wooshpay".to_string()),
+/// ];
+/// let refunds = Refunds::from_lookup(|name| {
+///     settings.iter().find(|(key, _)| *key == name).map(|(_, value)| value.clone())
+/// })?;
+/// assert_eq!(refunds.providers().count(), 2);
+///
+/// let payment = sim.wooshpay().seed_captured(Money::parse("30.00", "EUR")?);
+/// let request = RefundRequest::builder(payment.as_str(), RefundAmount::Full, RefundReason::Duplicate)
+///     .reference(refunds.key_namespace(), "order-31/refund-1")
+///     .build()?;
+/// let refund = refunds.create_refund(&request).await?; // at the default, WooshPay
+/// let stored = refund.refund_ref().to_string();
+/// assert!(stored.starts_with("wooshpay:re_"), "{stored}");
+///
+/// // Later, from the stored ref alone: routed to the provider that holds it.
+/// let read = refunds.get_refund(&stored.parse()?).await?;
+/// assert_eq!((read.id, read.status), (refund.id, RefundStatus::Succeeded));
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Refunds {
     providers: BTreeMap<ProviderId, Arc<dyn RefundProvider>>,
@@ -119,6 +159,62 @@ impl Refunds {
     }
 
     /// Creates a refund at the default provider.
+    ///
+    /// # Example: an unknown outcome resolved to exactly one refund
+    ///
+    /// A create whose answer is lost may or may not have made the refund:
+    /// `OutcomeUnknown` carries the request's key; never retry with a new one.
+    /// [`Refunds::recover_refund`] with the same request finds the refund made
+    /// with that key or makes it with the same key — exactly one either way.
+    ///
+    /// ```
+    /// use refundkit::toolkit::transport::{RetryPolicy, TransportConfig};
+    /// use refundkit::uqpay::{UqPayClient, UqPayConfig};
+    /// use refundkit::{
+    ///     ErrorKind, Money, RefundAmount, RefundError, RefundReason, RefundRequest, Refunds,
+    ///     SecretString,
+    /// };
+    /// use refundkit_testkit::{Calls, Fault, Route, Simulator};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let payment = sim.uqpay().seed_captured(Money::parse("20.00", "USD")?);
+    /// let config = UqPayConfig::builder(sim.uqpay_client_id(), SecretString::from(sim.uqpay_api_key()))
+    ///     .base_url(&sim.uqpay_base_url())
+    ///     .transport(TransportConfig::default().with_retry(RetryPolicy::never()))
+    ///     .build()?;
+    /// let refunds = Refunds::builder().with(UqPayClient::new(config)?).build()?;
+    /// let amount = RefundAmount::Partial(Money::parse("5.00", "USD")?);
+    /// let request = RefundRequest::builder(payment.as_str(), amount, RefundReason::RequestedByCustomer)
+    ///     .reference(refunds.key_namespace(), "order-7/refund-1")
+    ///     .build()?;
+    ///
+    /// // UQPay makes the refund, then the connection drops before the answer.
+    /// sim.uqpay().inject_fault(Route::CreateRefund, Calls::Next(1), Fault::CommitThenDrop);
+    /// let refund = match refunds.create_refund(&request).await {
+    ///     Err(RefundError::OutcomeUnknown { idempotency_key, .. }) => {
+    ///         assert_eq!(&idempotency_key, request.idempotency_key());
+    ///         refunds.recover_refund(&request).await? // now, or a month later
+    ///     }
+    ///     Ok(_) => unreachable!("the answer was dropped"),
+    ///     Err(other) => return Err(other.into()),
+    /// };
+    /// assert_eq!(refund.amount, Money::parse("5.00", "USD")?);
+    /// assert_eq!(sim.uqpay().refund_count_for(&payment), 1); // exactly one
+    ///
+    /// // A refusal by the provider is `Provider`, with a kind to act on.
+    /// let too_much = RefundAmount::Partial(Money::parse("50.00", "USD")?);
+    /// let request = RefundRequest::builder(payment.as_str(), too_much, RefundReason::Duplicate).build()?;
+    /// match refunds.create_refund(&request).await {
+    ///     Err(error @ RefundError::Provider(_)) => {
+    ///         assert_eq!(error.kind(), Some(ErrorKind::RefundExceedsAvailable));
+    ///         assert!(!error.is_retryable());
+    ///     }
+    ///     other => panic!("expected UQPay's refusal, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         self.default_client()?.create_refund(request).await
     }
@@ -145,17 +241,41 @@ impl Refunds {
     /// [`RefundError::OutcomeUnknown`], a crash, a lost answer — a minute or a
     /// month later) to exactly one refund at the default provider: the one
     /// made with the request's key if it exists, else a new one with the same
-    /// key. See [`refundkit_core::recover_refund`] for when it is safe.
+    /// key. See [`refundkit_core::recover_refund`] for when it is safe, and
+    /// [`RefundError`] for matching `OutcomeUnknown`.
     ///
-    /// ```no_run
-    /// # async fn run(refunds: refundkit::Refunds, request: refundkit::RefundRequest) -> Result<(), refundkit::RefundError> {
-    /// use refundkit::RefundError;
+    /// # Example
     ///
-    /// let refund = match refunds.create_refund(&request).await {
-    ///     Err(RefundError::OutcomeUnknown { .. }) => refunds.recover_refund(&request).await?,
-    ///     other => other?,
-    /// };
-    /// # let _ = refund; Ok(()) }
+    /// A refund made, its answer lost in a crash, recovered a day later —
+    /// after UQPay has forgotten the key (its idempotency window, shortened
+    /// here): found by the key stamped in its metadata, not made again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use refundkit::uqpay::{UqPayClient, UqPayConfig};
+    /// use refundkit::{Money, RefundAmount, RefundReason, RefundRequest, Refunds, SecretString};
+    /// use refundkit_testkit::Simulator;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = Simulator::start().await?;
+    /// let payment = sim.uqpay().seed_captured(Money::parse("15.00", "USD")?);
+    /// let config = UqPayConfig::builder(sim.uqpay_client_id(), SecretString::from(sim.uqpay_api_key()))
+    ///     .base_url(&sim.uqpay_base_url())
+    ///     .build()?;
+    /// let refunds = Refunds::builder().with(UqPayClient::new(config)?).build()?;
+    /// let amount = RefundAmount::Partial(Money::parse("15.00", "USD")?);
+    /// let request = RefundRequest::builder(payment.as_str(), amount, RefundReason::RequestedByCustomer)
+    ///     .reference(refunds.key_namespace(), "order-15/refund-1")
+    ///     .build()?;
+    /// let lost = refunds.create_refund(&request).await?; // made; the process dies here
+    ///
+    /// sim.uqpay().set_idempotency_window(Duration::ZERO);
+    /// let recovered = refunds.recover_refund(&request).await?;
+    /// assert_eq!(recovered.id, lost.id);
+    /// assert_eq!(sim.uqpay().refund_count_for(&payment), 1);
+    /// # Ok(()) }
     /// ```
     pub async fn recover_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         recover_refund(self.default_client()?.as_ref(), request).await
@@ -184,7 +304,8 @@ impl Refunds {
 
     /// Creates many refunds at the default provider with at most
     /// `concurrency` in flight, results in request order. Each request keeps
-    /// its own key, so the batch can be re-run after a crash.
+    /// its own key, so the batch can be re-run after a crash. Example:
+    /// [`refund_many`](crate::refund_many).
     pub fn refund_many<'a>(
         &'a self,
         requests: impl IntoIterator<Item = RefundRequest> + 'a,
@@ -240,7 +361,8 @@ impl Refunds {
         self.provider(provider)?.list_refunds(query).await
     }
 
-    /// Polls the refund until its status is final.
+    /// Polls the refund until its status is final. Example:
+    /// [`wait_for_final`](crate::wait_for_final).
     pub async fn wait_for_final(
         &self,
         refund: &RefundRef,

@@ -94,6 +94,35 @@ fn an_unknown_default_provider_is_refused() {
 }
 
 #[test]
+fn the_internal_test_provider_is_never_named_to_users() {
+    // Named as the default, and in a config file: refused, offering only
+    // the real providers.
+    let named = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "memory",
+    )])));
+    let mut config = RefundsConfig::default();
+    config.default = Some("memory".into());
+    let in_file = config_error(Refunds::from_config(config));
+    let none = config_error(Refunds::from_lookup(lookup(&[])));
+    let unknown = config_error(Refunds::from_lookup(lookup(&[(
+        "REFUNDKIT_PROVIDER",
+        "stripe",
+    )])));
+    for message in [named, in_file, none, unknown] {
+        assert!(!message.contains("memory"), "{message}");
+        assert!(!message.to_lowercase().contains("in-memory"), "{message}");
+    }
+    // Provider ids are open: a ref of a provider nobody configured parses,
+    // and the router refuses it naming only what is configured.
+    let stripe: refundkit::RefundRef = "stripe:re_1".parse().unwrap();
+    let refunds = Refunds::from_lookup(lookup(&uqpay_vars())).unwrap();
+    let routed = refunds.provider(stripe.provider).unwrap_err().to_string();
+    assert!(routed.contains("configured: uqpay"), "{routed}");
+    assert!(!routed.contains("memory"), "{routed}");
+}
+
+#[test]
 fn both_providers_with_a_default() {
     let mut vars = uqpay_vars();
     vars.push(("WOOSHPAY_SECRET_KEY", WOOSHPAY_KEY));

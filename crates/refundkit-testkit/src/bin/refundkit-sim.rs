@@ -134,17 +134,26 @@ fn parse_fault(text: &str) -> Result<FaultArg, String> {
     })
 }
 
-/// How refunds settle: `instant`, or `pending:WAIT[:succeeded|failed]`.
+/// How refunds settle: `instant`, or `pending:WAIT[:succeeded|failed|reversed]`.
 #[derive(Debug, Clone)]
 struct SettleArg {
     mode: SettleMode,
-    /// Refunds of the `--payment` payments settle as failed.
-    failed: bool,
+    /// How refunds of the `--payment` payments end.
+    outcome: Outcome,
     text: String,
 }
 
+/// The end state of the `--payment` payments' refunds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Succeeded,
+    Failed,
+    /// UQPay `REVERSAL_SUCCEEDED`; WooshPay, which has no reversal, `failed`.
+    Reversed,
+}
+
 const SETTLE_FORMAT: &str =
-    "expected instant or pending:WAIT[:succeeded|failed], WAIT as 5s, 500ms or 3reads";
+    "expected instant or pending:WAIT[:succeeded|failed|reversed], WAIT as 5s, 500ms or 3reads";
 
 fn parse_settle(text: &str) -> Result<SettleArg, String> {
     let parts: Vec<&str> = text.split(':').map(str::trim).collect();
@@ -155,19 +164,15 @@ fn parse_settle(text: &str) -> Result<SettleArg, String> {
         ["pending", wait, outcome] => (parse_wait(wait)?, Some(*outcome)),
         _ => return Err(SETTLE_FORMAT.into()),
     };
-    let failed =
-        match outcome {
-            None | Some("succeeded") => false,
-            Some("failed") => true,
-            Some("reversed") => return Err(
-                "the simulators settle refunds as succeeded or failed; reversed is not simulated"
-                    .into(),
-            ),
-            Some(other) => return Err(format!("{other:?} is not succeeded or failed")),
-        };
+    let outcome = match outcome {
+        None | Some("succeeded") => Outcome::Succeeded,
+        Some("failed") => Outcome::Failed,
+        Some("reversed") => Outcome::Reversed,
+        Some(other) => return Err(format!("{other:?} is not succeeded, failed or reversed")),
+    };
     Ok(SettleArg {
         mode,
-        failed,
+        outcome,
         text: text.to_string(),
     })
 }
@@ -320,10 +325,12 @@ struct Args {
     #[arg(long = "fault", value_name = "[PROVIDER:]ROUTE:CALL:FAULT[:ARG]", value_parser = parse_fault)]
     faults: Vec<FaultArg>,
     /// How refunds settle at both providers: `instant` (default: final in
-    /// the create's answer) or pending:WAIT[:succeeded|failed] — pending
-    /// until WAIT has passed (5s, 500ms) or for WAIT reads (3reads), then
-    /// succeeded (default) or, for the --payment payments, failed.
-    #[arg(long, value_name = "instant|pending:WAIT[:succeeded|failed]", value_parser = parse_settle)]
+    /// the create's answer) or pending:WAIT[:succeeded|failed|reversed] —
+    /// pending until WAIT has passed (5s, 500ms) or for WAIT reads (3reads),
+    /// then succeeded (default) or, for the --payment payments, failed or
+    /// reversed (UQPay REVERSAL_SUCCEEDED; WooshPay, which has no reversal
+    /// status, failed).
+    #[arg(long, value_name = "instant|pending:WAIT[:succeeded|failed|reversed]", value_parser = parse_settle)]
     settle: Option<SettleArg>,
 }
 
@@ -356,7 +363,7 @@ fn simulated(name: &str) -> Option<ProviderId> {
         .filter(|id| [UQPAY, WOOSHPAY].contains(id))
 }
 
-fn seed(sim: &Simulator, payment: &PaymentArg, failing: bool) -> (String, ProviderId) {
+fn seed(sim: &Simulator, payment: &PaymentArg, outcome: Outcome) -> (String, ProviderId) {
     let name = payment.provider;
     let provider: &ProviderSim = match sim.provider(name) {
         Some(provider) => provider,
@@ -366,9 +373,11 @@ fn seed(sim: &Simulator, payment: &PaymentArg, failing: bool) -> (String, Provid
     if let Some(id) = &payment.id {
         seed = seed.id(id.clone());
     }
-    if failing {
-        seed = seed.failing_refunds();
-    }
+    seed = match outcome {
+        Outcome::Succeeded => seed,
+        Outcome::Failed => seed.failing_refunds(),
+        Outcome::Reversed => seed.reversing_refunds(),
+    };
     (provider.seed_payment(seed), name)
 }
 
@@ -421,8 +430,11 @@ async fn main() -> ExitCode {
         mask_secret(sim.wooshpay_secret_key())
     );
     for payment in &args.payments {
-        let failing = args.settle.as_ref().is_some_and(|s| s.failed);
-        let (id, provider) = seed(&sim, payment, failing);
+        let outcome = args
+            .settle
+            .as_ref()
+            .map_or(Outcome::Succeeded, |s| s.outcome);
+        let (id, provider) = seed(&sim, payment, outcome);
         say!(
             "payment {provider} {id} {} {}",
             payment.amount.currency(),
@@ -484,19 +496,23 @@ mod tests {
     fn settle_and_fault_args_parse() {
         let settle = parse_settle("pending:5s:failed").unwrap();
         assert_eq!(settle.mode, SettleMode::AfterDelay(Duration::from_secs(5)));
-        assert!(settle.failed);
+        assert_eq!(settle.outcome, Outcome::Failed);
         let settle = parse_settle("pending:250ms").unwrap();
         assert_eq!(
             settle.mode,
             SettleMode::AfterDelay(Duration::from_millis(250))
         );
-        assert!(!settle.failed);
+        assert_eq!(settle.outcome, Outcome::Succeeded);
+        let settle = parse_settle("pending:2s:reversed").unwrap();
+        assert_eq!(settle.mode, SettleMode::AfterDelay(Duration::from_secs(2)));
+        assert_eq!(settle.outcome, Outcome::Reversed);
         assert_eq!(
             parse_settle("pending:3reads:succeeded").unwrap().mode,
             SettleMode::AfterReads(3)
         );
         assert_eq!(parse_settle("instant").unwrap().mode, SettleMode::Instant);
         assert!(parse_settle("later").is_err());
+        assert!(parse_settle("pending:1s:refunded").is_err());
 
         let fault = parse_fault("create_refund:2:server_error:503").unwrap();
         assert_eq!(fault.provider, None);

@@ -128,8 +128,9 @@ impl ProviderSim {
         lock(&self.core.ledger).set_payment_status(payment_id, status)
     }
 
-    /// Makes the payment's refunds settle as failed (or not, with `false`)
-    /// from their next settlement on; false when there is no such payment.
+    /// Makes the payment's refunds settle as failed (or succeeded, with
+    /// `false`) from their next settlement on; false when there is no such
+    /// payment.
     pub fn fail_refunds(&self, payment_id: &str, fail: bool) -> bool {
         lock(&self.core.ledger).set_fail_refunds(payment_id, fail)
     }

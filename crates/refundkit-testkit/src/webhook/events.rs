@@ -30,12 +30,14 @@ impl UqPayRefundEvent {
         }
     }
 
-    /// The event a refund's current status calls for.
+    /// The event a refund's current status calls for. UQPay documents no
+    /// reversal event: a reversed refund (no longer in effect) is sent as
+    /// `failed`, its data saying `REVERSAL_SUCCEEDED`.
     pub fn for_status(status: SimRefundStatus) -> Self {
         match status {
             SimRefundStatus::Pending => UqPayRefundEvent::Created,
             SimRefundStatus::Succeeded => UqPayRefundEvent::Succeeded,
-            SimRefundStatus::Failed => UqPayRefundEvent::Failed,
+            SimRefundStatus::Failed | SimRefundStatus::Reversed => UqPayRefundEvent::Failed,
         }
     }
 }

@@ -130,7 +130,9 @@ impl SignedWebhook {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The headers as an [`http::HeaderMap`], e.g. to call a verifier directly.
+    /// The headers as an
+    /// [`http::HeaderMap`](https://docs.rs/http/1/http/header/struct.HeaderMap.html),
+    /// e.g. to call a verifier directly.
     pub fn header_map(&self) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in &self.headers {

@@ -9,7 +9,7 @@ use crate::util::to_wooshpay_minor;
 /// `created` in Unix seconds.
 pub(crate) fn refund(refund: &SimRefund) -> Value {
     let failure_reason = match refund.status {
-        SimRefundStatus::Failed => Value::String("unknown".into()),
+        SimRefundStatus::Failed | SimRefundStatus::Reversed => Value::String("unknown".into()),
         _ => Value::Null,
     };
     json!({
