@@ -21,7 +21,7 @@ pub fn client(
 ) -> Result<Arc<dyn RefundProvider>, RefundError> {
     let descriptor = descriptor::find(refundkit::builtin_providers(), sim.id())
         .ok_or_else(|| RefundError::Config(format!("{} is not compiled in", sim.id())))?;
-    descriptor.from_lookup(&sim.lookup(), transport)
+    descriptor.client_from_lookup(&sim.lookup(), transport)
 }
 
 /// The UQPay adapter configured for `sim` with `transport`.

@@ -85,7 +85,7 @@ impl Variable {
 ///             &[Variable::new("ACME_API_KEY", "the API key").secret().selects()];
 ///         VARIABLES
 ///     }
-///     fn from_lookup(
+///     fn client_from_lookup(
 ///         &self,
 ///         lookup: Lookup<'_>,
 ///         _transport: TransportConfig,
@@ -94,7 +94,7 @@ impl Variable {
 ///             .ok_or_else(|| RefundError::Config("ACME_API_KEY is missing or empty".into()))?;
 ///         Err(RefundError::Config("this sketch builds no client".into()))
 ///     }
-///     fn from_settings(
+///     fn client_from_settings(
 ///         &self,
 ///         _settings: serde_json::Value,
 ///         _transport: TransportConfig,
@@ -132,7 +132,7 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
     /// transport settings shared by every provider (read once by the
     /// caller from `REFUNDKIT_TIMEOUT_MS` and friends). A missing required
     /// variable is a `Config` error naming it; values never appear in errors.
-    fn from_lookup(
+    fn client_from_lookup(
         &self,
         lookup: Lookup<'_>,
         transport: TransportConfig,
@@ -141,7 +141,7 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
     /// Builds its client from its section of a config file (the adapter's
     /// own settings type, deserialized from `settings`), with the
     /// transport settings shared by every provider.
-    fn from_settings(
+    fn client_from_settings(
         &self,
         settings: serde_json::Value,
         transport: TransportConfig,
@@ -170,7 +170,7 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
 
     /// Values a short-lived process (a CLI, a cron job) should use for
     /// variables it leaves unset, e.g. a token cache on disk rather than
-    /// in memory. `from_lookup` still reads what is set.
+    /// in memory. `client_from_lookup` still reads what is set.
     fn short_lived_defaults(&self) -> &'static [(&'static str, &'static str)] {
         &[]
     }

@@ -7,10 +7,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ValidationError;
 
-/// Longest provider name.
-pub const MAX_PROVIDER_ID_LEN: usize = 32;
+/// Longest provider name (it is held inline: a `ProviderId` is 24 bytes).
+pub const MAX_PROVIDER_ID_LEN: usize = 23;
 
-/// A provider's name: 1 to 32 lower-case ASCII letters, digits, `-` and `_`,
+/// A provider's name: 1 to 23 lower-case ASCII letters, digits, `-` and `_`,
 /// starting with a letter (`acme`, `in-house-ledger`). The set is open: each
 /// adapter crate defines its own (`refundkit_uqpay::PROVIDER`), and so can a
 /// merchant's own provider. It is the `name` of a [`RefundRef`] (`name:id`)
@@ -55,7 +55,7 @@ const fn provider_id_problem(name: &[u8]) -> Option<&'static str> {
     if len == 0 {
         Some("must not be empty")
     } else if len > MAX_PROVIDER_ID_LEN {
-        Some("must be at most 32 characters")
+        Some("must be at most 23 characters")
     } else {
         None
     }
@@ -116,7 +116,7 @@ impl FromStr for ProviderId {
         if trimmed.len() > MAX_PROVIDER_ID_LEN {
             return Err(ValidationError::new(
                 "provider",
-                "must be at most 32 characters",
+                "must be at most 23 characters",
             ));
         }
         let mut lower = [0u8; MAX_PROVIDER_ID_LEN];
@@ -295,6 +295,13 @@ impl<'de> Deserialize<'de> for RefundRef {
     }
 }
 
+/// Neutral names for core's own tests: core names no real provider.
+#[cfg(test)]
+pub(crate) const SAMPLE_PROVIDER: ProviderId = ProviderId::from_static("acme");
+/// A second neutral name, where a test needs two providers.
+#[cfg(test)]
+pub(crate) const OTHER_PROVIDER: ProviderId = ProviderId::from_static("globex");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,9 +387,3 @@ mod tests {
     }
 }
 
-/// Neutral names for core's own tests: core names no real provider.
-#[cfg(test)]
-pub(crate) const SAMPLE_PROVIDER: ProviderId = ProviderId::from_static("acme");
-/// A second neutral name, where a test needs two providers.
-#[cfg(test)]
-pub(crate) const OTHER_PROVIDER: ProviderId = ProviderId::from_static("globex");

@@ -29,7 +29,7 @@ use crate::{webhook, Environment, TokenStoreSetting, UqPayClient, UqPayConfig, T
 /// let lookup = |name: &str| (name == "UQPAY_API_KEY").then(|| "k".to_string());
 /// assert!(descriptor.is_selected(&lookup));
 /// // A partial set of variables is an error naming the missing one.
-/// let error = descriptor.from_lookup(&lookup, Default::default()).unwrap_err();
+/// let error = descriptor.client_from_lookup(&lookup, Default::default()).unwrap_err();
 /// assert!(error.to_string().contains("UQPAY_CLIENT_ID"));
 /// ```
 pub static DESCRIPTOR: UqPayDescriptor = UqPayDescriptor;
@@ -86,7 +86,7 @@ impl ProviderDescriptor for UqPayDescriptor {
         VARIABLES
     }
 
-    fn from_lookup(
+    fn client_from_lookup(
         &self,
         lookup: Lookup<'_>,
         transport: TransportConfig,
@@ -95,7 +95,7 @@ impl ProviderDescriptor for UqPayDescriptor {
         Ok(Arc::new(UqPayClient::new(config)?))
     }
 
-    fn from_settings(
+    fn client_from_settings(
         &self,
         settings: serde_json::Value,
         transport: TransportConfig,

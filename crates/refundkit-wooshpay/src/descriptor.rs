@@ -26,7 +26,7 @@ use crate::{webhook, WooshPayClient, WooshPayConfig};
 /// assert_eq!(descriptor.id(), refundkit_wooshpay::PROVIDER);
 /// let lookup = |name: &str| (name == "WOOSHPAY_SECRET_KEY").then(|| "sk_test_1".to_string());
 /// assert!(descriptor.is_selected(&lookup));
-/// assert!(descriptor.from_lookup(&lookup, Default::default()).is_ok());
+/// assert!(descriptor.client_from_lookup(&lookup, Default::default()).is_ok());
 /// ```
 pub static DESCRIPTOR: WooshPayDescriptor = WooshPayDescriptor;
 
@@ -58,7 +58,7 @@ impl ProviderDescriptor for WooshPayDescriptor {
         VARIABLES
     }
 
-    fn from_lookup(
+    fn client_from_lookup(
         &self,
         lookup: Lookup<'_>,
         transport: TransportConfig,
@@ -67,7 +67,7 @@ impl ProviderDescriptor for WooshPayDescriptor {
         Ok(Arc::new(WooshPayClient::new(config)?))
     }
 
-    fn from_settings(
+    fn client_from_settings(
         &self,
         settings: serde_json::Value,
         transport: TransportConfig,

@@ -206,7 +206,8 @@ impl Refunds {
             if default != Some(descriptor.id()) && !descriptor.is_selected(&lookup) {
                 continue;
             }
-            builder = builder.with_shared(descriptor.from_lookup(&lookup, transport.clone())?);
+            builder =
+                builder.with_shared(descriptor.client_from_lookup(&lookup, transport.clone())?);
         }
         if let Some(id) = default {
             builder = builder.default_provider(id);
@@ -243,7 +244,8 @@ impl Refunds {
                 parse_provider(descriptors, "a config section", &name)?,
                 "a config section",
             )?;
-            builder = builder.with_shared(descriptor.from_settings(section, transport.clone())?);
+            builder =
+                builder.with_shared(descriptor.client_from_settings(section, transport.clone())?);
         }
         if let Some(name) = &config.default {
             builder = builder.default_provider(parse_provider(descriptors, "default", name)?);

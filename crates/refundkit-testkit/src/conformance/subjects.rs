@@ -160,7 +160,7 @@ impl SimSubject {
     /// adapter exactly as `Refunds::from_env` would build it.
     pub fn for_descriptor(descriptor: &'static dyn ProviderDescriptor, sim: ProviderSim) -> Self {
         Self::new(descriptor.id().to_string(), sim, move |transport, sim| {
-            descriptor.from_lookup(&sim.lookup(), transport)
+            descriptor.client_from_lookup(&sim.lookup(), transport)
         })
     }
 

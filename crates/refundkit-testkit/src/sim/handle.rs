@@ -57,7 +57,7 @@ impl ProviderSim {
 
     /// The variables its adapter reads to talk to it: the base URL and the
     /// simulator's own test credentials (not secrets). Feed them to the
-    /// provider's descriptor (`from_lookup`) or a child process's
+    /// provider's descriptor (`client_from_lookup`) or a child process's
     /// environment.
     ///
     /// ```
@@ -72,7 +72,7 @@ impl ProviderSim {
         (self.core.spec.variables)(&self.core)
     }
 
-    /// A lookup over [`Self::variables`], for a descriptor's `from_lookup`.
+    /// A lookup over [`Self::variables`], for a descriptor's `client_from_lookup`.
     pub fn lookup(&self) -> impl Fn(&str) -> Option<String> {
         let variables = self.variables();
         move |name| {
