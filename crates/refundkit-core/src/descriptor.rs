@@ -61,7 +61,7 @@ impl Variable {
 /// A provider crate's description of itself, the one thing the facade's
 /// `Refunds::from_env` / `from_config`, the CLI and the testkit loop over,
 /// so none of them names a provider. Each adapter exports one as a
-/// `static` (`refundkit_uqpay::DESCRIPTOR`); a merchant's own provider can
+/// `static` (`DESCRIPTOR` in the adapter); a merchant's own provider can
 /// too.
 ///
 /// ```

@@ -7,50 +7,8 @@ use crate::idempotency::IdempotencyKey;
 use crate::ids::ProviderId;
 use crate::money::MoneyError;
 use crate::refund::Refund;
+use crate::validation::ValidationError;
 use crate::webhook::WebhookError;
-
-/// A request refused by validation, before anything was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {field}: {message}")]
-pub struct ValidationError {
-    field: &'static str,
-    message: String,
-}
-
-impl ValidationError {
-    /// A validation failure on `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-
-    /// The offending field (`amount`, `payment_id`, `reason`, ...).
-    pub fn field(&self) -> &'static str {
-        self.field
-    }
-
-    /// What is wrong with it.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    pub(crate) fn scrub_message(&mut self, secrets: &crate::secrets::Secrets) {
-        secrets.scrub_in_place(&mut self.message);
-    }
-
-    /// A money problem reported against `field`.
-    pub fn money(field: &'static str, error: MoneyError) -> Self {
-        Self::new(field, error.to_string())
-    }
-}
-
-impl From<MoneyError> for ValidationError {
-    fn from(error: MoneyError) -> Self {
-        ValidationError::money("amount", error)
-    }
-}
 
 /// The normalized class of an error answer from a provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,8 +151,8 @@ impl std::error::Error for ProviderError {}
 /// request ([`recover_refund`](crate::recover_refund) finds it or makes it,
 /// once), never with a new key. A `Provider` refusal has a kind to act on;
 /// [`RefundError::is_retryable`] says whether trying again can help. (The
-/// facade's `Refunds::create_refund` shows a real lost answer, against the
-/// UQPay simulator.)
+/// facade's `Refunds::create_refund` shows a real lost answer, against a
+/// simulated provider.)
 ///
 /// ```
 /// use refundkit_core::{

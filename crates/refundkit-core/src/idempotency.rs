@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 
 /// The key a provider uses to deduplicate a create request: a UUID.
 ///

@@ -5,14 +5,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 
 /// Longest provider name (it is held inline: a `ProviderId` is 24 bytes).
 pub const MAX_PROVIDER_ID_LEN: usize = 23;
 
 /// A provider's name: 1 to 23 lower-case ASCII letters, digits, `-` and `_`,
 /// starting with a letter (`acme`, `in-house-ledger`). The set is open: each
-/// adapter crate defines its own (`refundkit_uqpay::PROVIDER`), and so can a
+/// adapter crate defines its own (`PROVIDER` in the adapter), and so can a
 /// merchant's own provider. It is the `name` of a [`RefundRef`] (`name:id`)
 /// and the key the router, config and CLI use.
 ///
@@ -150,7 +150,7 @@ impl<'de> Deserialize<'de> for ProviderId {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RefundId(String);
 
-/// Longest id we accept from anyone (UQPay's are ≤ 36, WooshPay's shorter).
+/// Longest id we accept from anyone (providers' ids are far shorter).
 const MAX_ID_LEN: usize = 255;
 
 impl RefundId {
@@ -246,7 +246,7 @@ impl<'de> Deserialize<'de> for RefundId {
 }
 
 /// A refund's address across providers, `provider:id`
-/// (`uqpay:RF2043629695899013120`): store it, hand it back to the router later.
+/// (`acme:RF2043629695899013120`): store it, hand it back to the router later.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RefundRef {
     /// The provider holding the refund.
@@ -386,4 +386,3 @@ mod tests {
         assert_eq!(names, ["ac", "acme", "b", "zeta"]);
     }
 }
-

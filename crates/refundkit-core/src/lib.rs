@@ -56,15 +56,18 @@ mod integrity;
 mod money;
 mod options;
 mod provider;
+mod query;
 mod recover;
 mod refund;
 mod request;
 mod secrets;
 mod stamp;
+mod status;
 pub mod transport;
+mod validation;
 pub mod webhook;
 
-pub use error::{ErrorKind, ProviderError, RefundError, ValidationError};
+pub use error::{ErrorKind, ProviderError, RefundError};
 pub use helpers::{refund_many, wait_for_final, wait_for_final_with_progress, PollPolicy};
 pub use idempotency::IdempotencyKey;
 pub use ids::{
@@ -74,14 +77,17 @@ pub use integrity::check_echo;
 pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
 pub use options::ProviderOptions;
 pub use provider::RefundProvider;
+pub use query::{Capabilities, ListRefunds, RefundPage};
 pub use recover::recover_refund;
-pub use refund::{Capabilities, FailureReason, ListRefunds, Refund, RefundPage, RefundStatus};
+pub use refund::Refund;
 pub use request::{RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN};
 pub use secrets::{redact_url, Scrub, Secrets, REDACTED};
 pub use stamp::{
     find_stamped, DEFAULT_KEY_NAMESPACE, KEY_METADATA, KEY_NAMESPACE_VARIABLE, PAYMENT_METADATA,
     REFERENCE_METADATA, RESERVED_METADATA_PREFIX,
 };
+pub use status::{FailureReason, RefundStatus};
+pub use validation::ValidationError;
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 
 /// Re-exported so adapters and users name the same versions (as re-exports:

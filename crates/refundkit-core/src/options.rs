@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ValidationError;
 use crate::ids::ProviderId;
+use crate::validation::ValidationError;
 
 /// Longest option name or value.
 const MAX_OPTION_LEN: usize = 255;
 
 /// One provider's options for a request, as that provider's adapter writes
 /// them: a provider id and named text values. Adapters offer a typed form
-/// (`refundkit_uqpay::UqPayOptions`) that converts into this one and reads
+/// (an adapter's own options type) that converts into this one and reads
 /// it back with [`ProviderOptions::for_provider`]; an adapter refuses the
 /// options of another provider and names it never heard of. The flat form
 /// is what a journal stores and what the CLI's `--option name=value` builds.

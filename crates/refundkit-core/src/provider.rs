@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use crate::error::RefundError;
 use crate::idempotency::IdempotencyKey;
 use crate::ids::{ProviderId, RefundId};
-use crate::refund::{Capabilities, ListRefunds, Refund, RefundPage};
+use crate::query::{Capabilities, ListRefunds, RefundPage};
+use crate::refund::Refund;
 use crate::request::RefundRequest;
 use crate::webhook::RefundEvent;
 

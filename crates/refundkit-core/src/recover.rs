@@ -15,7 +15,7 @@ use crate::request::{RefundAmount, RefundRequest};
 ///
 /// Safe to run again after any failure, and safe to run twice in a row.
 /// Two runs at the same moment are deduplicated by the provider within its
-/// idempotency window (24 h at UQPay); after it, only one process at a time
+/// idempotency window (often 24 h); after it, only one process at a time
 /// should recover a given refund (the journal's reconcile claims each row
 /// for one sweeper). A refund found with the key but a different amount or
 /// currency than requested is [`RefundError::IntegrityMismatch`].

@@ -5,12 +5,12 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValidationError;
 use crate::idempotency::IdempotencyKey;
 use crate::ids::check_provider_id;
 use crate::money::Money;
 use crate::options::ProviderOptions;
 use crate::stamp::{KEY_METADATA, REFERENCE_METADATA, RESERVED_METADATA_PREFIX};
+use crate::validation::ValidationError;
 
 /// How much to refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +270,7 @@ pub struct RefundRequestBuilder {
 }
 
 impl RefundRequestBuilder {
-    /// A free-text description (UQPay sends it as the refund reason).
+    /// A free-text description (a provider without one may send it as the refund reason).
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.request.description = Some(description.into());
         self
@@ -313,7 +313,7 @@ impl RefundRequestBuilder {
     }
 
     /// Options of one provider (an adapter's typed options convert into
-    /// [`ProviderOptions`], e.g. `refundkit_uqpay::UqPayOptions`). The
+    /// [`ProviderOptions`]). The
     /// adapter that serves the request refuses another provider's options.
     pub fn provider_options(mut self, options: impl Into<ProviderOptions>) -> Self {
         self.request.provider_options = Some(options.into());

@@ -9,10 +9,13 @@ use std::sync::{Arc, RwLock};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{ProviderError, RefundError, ValidationError};
+use crate::error::{ProviderError, RefundError};
 use crate::money::Money;
-use crate::refund::{FailureReason, Refund, RefundPage, RefundStatus};
+use crate::query::RefundPage;
+use crate::refund::Refund;
 use crate::request::RefundReason;
+use crate::status::{FailureReason, RefundStatus};
+use crate::validation::ValidationError;
 use crate::webhook::WebhookError;
 
 /// What a masked secret is replaced with.

@@ -26,7 +26,7 @@ pub const KEY_METADATA: &str = "refundkit_idempotency_key";
 pub const REFERENCE_METADATA: &str = "refundkit_reference";
 
 /// The metadata key holding the refunded payment, for providers whose refund
-/// object does not name it (UQPay): a refund read later still says which
+/// object does not name it: a refund read later still says which
 /// payment it belongs to.
 pub const PAYMENT_METADATA: &str = "refundkit_payment_id";
 
@@ -59,7 +59,7 @@ mod tests {
     use super::*;
     use crate::ids::RefundId;
     use crate::money::Money;
-    use crate::refund::RefundStatus;
+    use crate::status::RefundStatus;
 
     fn decode(item: serde_json::Value) -> Result<Refund, RefundError> {
         let id = item["id"]
