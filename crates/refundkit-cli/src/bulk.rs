@@ -514,7 +514,7 @@ fn refund_error(line: u64, error: &RefundError) -> Value {
     json!({
         "kind": error.code(),
         "message": format!("line {line}: {error}"),
-        "retryable": error.is_retryable() || matches!(error, RefundError::OutcomeUnknown { .. }),
+        "retryable": error.is_retryable(),
     })
 }
 

@@ -51,7 +51,7 @@ impl From<RefundError> for Failure {
             kind: error.code(),
             message: error.to_string(),
             // An unknown outcome is safe to retry with the printed key.
-            retryable: error.is_retryable() || matches!(error, RefundError::OutcomeUnknown { .. }),
+            retryable: error.is_retryable(),
             idempotency_key: error.idempotency_key().copied(),
             exit_code: refund_exit_code(&error),
         }

@@ -286,13 +286,17 @@ pub enum RefundError {
 
 impl RefundError {
     /// Whether sending the same request again (same idempotency key) may
-    /// succeed. The one place that decides retries.
+    /// succeed. The one place that decides retries: the transport's loop,
+    /// the journal, `wait_for_final` and the CLI's `retryable` all read it.
+    /// `OutcomeUnknown` is retryable: the same request with the same key
+    /// (or [`recover_refund`](crate::recover_refund)) is how it resolves.
     pub fn is_retryable(&self) -> bool {
         match self {
             RefundError::Provider(error) => error.kind.is_retryable(),
-            RefundError::Transport { .. } | RefundError::Timeout { .. } => true,
+            RefundError::Transport { .. }
+            | RefundError::Timeout { .. }
+            | RefundError::OutcomeUnknown { .. } => true,
             RefundError::Invalid(_)
-            | RefundError::OutcomeUnknown { .. }
             | RefundError::IntegrityMismatch { .. }
             | RefundError::Decode { .. }
             | RefundError::Unsupported { .. }
@@ -429,7 +433,8 @@ mod tests {
                     idempotency_key: IdempotencyKey::new(),
                     source: Box::new(provider(ErrorKind::ProviderUnavailable)),
                 },
-                false,
+                // Resolved by the same request with the same key.
+                true,
             ),
         ];
         for (error, retryable) in table {

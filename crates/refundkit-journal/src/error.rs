@@ -110,9 +110,7 @@ impl JournalError {
     /// Whether the same call may succeed later.
     pub fn is_retryable(&self) -> bool {
         match self {
-            JournalError::Refund(error) => {
-                error.is_retryable() || matches!(error, RefundError::OutcomeUnknown { .. })
-            }
+            JournalError::Refund(error) => error.is_retryable(),
             JournalError::InProgress { .. } | JournalError::Database { .. } => true,
             _ => false,
         }
