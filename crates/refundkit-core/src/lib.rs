@@ -84,4 +84,6 @@ pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 /// Re-exported so adapters and users name the same versions.
 pub use rust_decimal::Decimal;
 pub use secrecy::{ExposeSecret, SecretString};
+/// The type of [`Refund::raw`]: JSON text, checked but not parsed.
+pub use serde_json::value::RawValue;
 pub use time::OffsetDateTime;

@@ -55,19 +55,22 @@ impl Currency {
     /// assert!(Currency::new("XYZ").is_err());
     /// ```
     pub fn new(code: &str) -> Result<Self, MoneyError> {
-        let upper = code.trim().to_ascii_uppercase();
-        let iso = iso_currency::Currency::from_code(&upper).ok_or(MoneyError::UnknownCurrency)?;
+        // Every ISO code is three ASCII letters: upper-cased on the stack.
+        let code = match code.trim().as_bytes() {
+            [a, b, c] => [
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+            ],
+            _ => return Err(MoneyError::UnknownCurrency),
+        };
+        let upper = std::str::from_utf8(&code).map_err(|_| MoneyError::UnknownCurrency)?;
+        let iso = iso_currency::Currency::from_code(upper).ok_or(MoneyError::UnknownCurrency)?;
         let exponent = iso
             .exponent()
-            .ok_or_else(|| MoneyError::NoMinorUnit(upper.clone()))?;
-        let bytes = upper.as_bytes();
-        match (bytes, u8::try_from(exponent)) {
-            ([a, b, c], Ok(exponent)) => Ok(Self {
-                code: [*a, *b, *c],
-                exponent,
-            }),
-            _ => Err(MoneyError::UnknownCurrency),
-        }
+            .ok_or_else(|| MoneyError::NoMinorUnit(upper.to_string()))?;
+        let exponent = u8::try_from(exponent).map_err(|_| MoneyError::UnknownCurrency)?;
+        Ok(Self { code, exponent })
     }
 
     /// The upper-case ISO 4217 code.

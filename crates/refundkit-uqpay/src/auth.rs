@@ -9,11 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::HeaderMap;
 use refundkit_core::transport::{
-    insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
+    ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
-use refundkit_core::{
-    ExposeSecret, OffsetDateTime, ProviderError, ProviderKind, RefundError, SecretString,
-};
+use refundkit_core::{OffsetDateTime, ProviderError, ProviderKind, RefundError, SecretString};
 use url::Url;
 
 use crate::token::{AccessToken, MintedToken, TokenMinter, TokenStore};
@@ -147,8 +145,12 @@ impl Authenticator for TokenAuth {
         if self.registered.swap(generation, Ordering::Relaxed) != generation {
             self.transport.secrets().add_rotating(token.value());
         }
-        let bearer = SecretString::from(format!("Bearer {}", token.value().expose_secret()));
-        insert_secret(headers, AUTH_TOKEN_HEADER, &bearer)?;
+        let bearer = token.bearer_header().ok_or_else(|| {
+            RefundError::Config(format!(
+                "value of header {AUTH_TOKEN_HEADER} is not valid header text"
+            ))
+        })?;
+        headers.insert(AUTH_TOKEN_HEADER, bearer.clone());
         Ok(token.generation())
     }
 
