@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use refundkit_core::transport::{
     ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
@@ -21,6 +21,8 @@ use crate::wire::TokenResponse;
 pub(crate) const CLIENT_ID_HEADER: &str = "x-client-id";
 const API_KEY_HEADER: &str = "x-api-key";
 const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+/// Made once: a name inserted from text would be copied per request.
+const AUTH_TOKEN: HeaderName = HeaderName::from_static(AUTH_TOKEN_HEADER);
 
 /// 401 messages (lower case) that mean "your token expired: mint a new one".
 const EXPIRED_TOKEN_MESSAGES: [&str; 4] = [
@@ -150,7 +152,7 @@ impl Authenticator for TokenAuth {
                 "value of header {AUTH_TOKEN_HEADER} is not valid header text"
             ))
         })?;
-        headers.insert(AUTH_TOKEN_HEADER, bearer.clone());
+        headers.insert(AUTH_TOKEN, bearer.clone());
         Ok(token.generation())
     }
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use http::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -33,7 +33,7 @@ pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operati
 pub use retry::{parse_retry_after, RetryPolicy};
 
 use outcome::{judge_error_answer, outcome_unknown, AttemptEnd};
-use redact::{error_chain, sensitive_texts, sensitive_values};
+use redact::{error_chain, sensitive_texts, sensitive_values, AttemptSecrets};
 
 use crate::error::{ErrorKind, RefundError};
 use crate::ids::ProviderKind;
@@ -162,7 +162,7 @@ impl Transport {
         request: &ApiRequest,
         auth: Option<&dyn Authenticator>,
     ) -> Result<ApiResponse, RefundError> {
-        let mut attempt_secrets = Vec::new();
+        let mut attempt_secrets = AttemptSecrets::default();
         self.send_with_retries(request, auth, &mut attempt_secrets)
             .await
             .map_err(|error| {
@@ -177,7 +177,7 @@ impl Transport {
         &self,
         request: &ApiRequest,
         auth: Option<&dyn Authenticator>,
-        attempt_secrets: &mut Vec<HeaderValue>,
+        attempt_secrets: &mut AttemptSecrets,
     ) -> Result<ApiResponse, RefundError> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
@@ -198,15 +198,7 @@ impl Transport {
                 },
                 None => None,
             };
-            // Shared handles, not copies: read only if this attempt fails.
-            attempt_secrets.clear();
-            attempt_secrets.extend(
-                outgoing
-                    .headers()
-                    .values()
-                    .filter(|v| v.is_sensitive())
-                    .cloned(),
-            );
+            attempt_secrets.keep_from(outgoing.headers());
             let (error, end) = match self.traced_attempt(request, outgoing, attempt).await {
                 Attempt::Success(response) => return Ok(response),
                 Attempt::Failed { error, end } => (error, end),

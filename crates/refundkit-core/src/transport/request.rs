@@ -126,8 +126,9 @@ impl ApiRequest {
     /// `OutcomeUnknown` if the outcome is lost.
     pub fn idempotency_key(mut self, name: &'static str, key: &IdempotencyKey) -> Self {
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let text = key.as_uuid().hyphenated().encode_lower(&mut text);
-        if let Ok(value) = HeaderValue::from_str(text) {
+        key.as_uuid().hyphenated().encode_lower(&mut text);
+        // Shared from the start: every attempt's copy is a handle, not bytes.
+        if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from_owner(text)) {
             self.headers.insert(HeaderName::from_static(name), value);
         }
         self.idempotency_key = Some(*key);
