@@ -463,7 +463,10 @@ mod tests {
         let text = r#"{"api-key-123456": {"echo": ["eyJ.token.one", 3]}, "n": 1}"#;
         let scrubbed = secrets().scrubbed(raw(text));
         let value: serde_json::Value = serde_json::from_str(scrubbed.get()).unwrap();
-        assert_eq!(value, serde_json::json!({"[REDACTED]": {"echo": ["[REDACTED]", 3]}, "n": 1}));
+        assert_eq!(
+            value,
+            serde_json::json!({"[REDACTED]": {"echo": ["[REDACTED]", 3]}, "n": 1})
+        );
     }
 
     #[test]
@@ -492,7 +495,10 @@ mod tests {
         secrets.add(&SecretString::from("1234"));
         let scrubbed = secrets.scrubbed(raw(r#"{"amount": 12345, "note": "x1234"}"#));
         let value: serde_json::Value = serde_json::from_str(scrubbed.get()).unwrap();
-        assert_eq!(value, serde_json::json!({"amount": 12345, "note": "x[REDACTED]"}));
+        assert_eq!(
+            value,
+            serde_json::json!({"amount": 12345, "note": "x[REDACTED]"})
+        );
     }
 
     #[test]

@@ -20,8 +20,9 @@ fn sample() -> Refund {
         .insert("order_id".into(), "order_6789".into());
     refund.created_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
     refund.updated_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
-    refund.raw = serde_json::value::to_raw_value(&json!({"payment_refund_id": "RF2043629695899013120"}))
-        .unwrap();
+    refund.raw =
+        serde_json::value::to_raw_value(&json!({"payment_refund_id": "RF2043629695899013120"}))
+            .unwrap();
     refund
 }
 

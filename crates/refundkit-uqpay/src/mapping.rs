@@ -76,7 +76,10 @@ fn decode_error(message: impl Into<String>) -> RefundError {
 
 /// A UQPay refund, normalized. `raw` is kept in [`Refund::raw`]. The amount is
 /// parsed exactly; one the currency cannot hold is a decode error, never rounded.
-pub(crate) fn refund_from_wire(wire: WireRefund, raw: Box<RawValue>) -> Result<Refund, RefundError> {
+pub(crate) fn refund_from_wire(
+    wire: WireRefund,
+    raw: Box<RawValue>,
+) -> Result<Refund, RefundError> {
     let id = RefundId::new(wire.payment_refund_id)
         .map_err(|e| decode_error(format!("payment_refund_id: {}", e.message())))?;
     let amount = Money::parse(&wire.amount, &wire.currency)
@@ -409,14 +412,20 @@ pub(crate) fn json_object_len(metadata: &BTreeMap<String, String>) -> usize {
 /// `"`, `\` and the five control characters with short escapes as two bytes,
 /// the other control characters as `\u00XX`, and everything else as is.
 fn json_string_len(text: &str) -> usize {
-    text.bytes().fold(2, |len: usize, byte| {
-        let written = match byte {
-            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 2,
-            0x00..=0x1F => 6,
-            _ => 1,
-        };
-        len.saturating_add(written)
-    })
+    let bytes = text.as_bytes();
+    let escaped = bytes
+        .iter()
+        .filter(|b| matches!(b, b'"' | b'\\' | 0x00..=0x1F))
+        .count();
+    let long = bytes
+        .iter()
+        .filter(|b| matches!(b, 0x00..=0x07 | 0x0B | 0x0E..=0x1F))
+        .count();
+    bytes
+        .len()
+        .saturating_add(2)
+        .saturating_add(escaped)
+        .saturating_add(long.saturating_mul(4))
 }
 
 /// UQPay's required free-text reason: the description if given, else the

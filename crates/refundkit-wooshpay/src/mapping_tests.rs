@@ -227,7 +227,10 @@ fn seed_response_with_real_values_maps_every_field() {
     assert_eq!(refund.description.as_deref(), Some("string"));
     assert_eq!(refund.payment_id.as_deref(), Some("string"));
     assert_eq!(refund.created_at.unwrap().unix_timestamp(), 1644328172);
-    assert_eq!(serde_json::from_str::<Value>(refund.raw.get()).unwrap(), value);
+    assert_eq!(
+        serde_json::from_str::<Value>(refund.raw.get()).unwrap(),
+        value
+    );
 }
 
 #[test]

@@ -117,7 +117,10 @@ async fn credentials_echoed_in_a_refund_never_reach_the_returned_refund() {
 
 /// `text` as a JSON string literal with every character a `\u` escape.
 fn escaped_json_string(text: &str) -> String {
-    let escaped: String = text.chars().map(|c| format!("\\u{:04x}", u32::from(c))).collect();
+    let escaped: String = text
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
     format!("\"{escaped}\"")
 }
 
@@ -143,7 +146,11 @@ async fn credentials_written_with_json_escapes_never_reach_the_raw_body() {
 
     let refund = client(&server).get_refund(&refund_id()).await.unwrap();
 
-    assert!(refund.description.as_deref().unwrap().contains("[REDACTED]"));
+    assert!(refund
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("[REDACTED]"));
     let raw: Value = serde_json::from_str(refund.raw.get()).unwrap();
     assert_eq!(raw["metadata"]["link"], "https://example.com/");
     assert_eq!(raw["metadata"]["[REDACTED]"], "x");
