@@ -96,5 +96,7 @@ pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 pub use rust_decimal::Decimal;
 #[doc(no_inline)]
 pub use secrecy::{ExposeSecret, SecretString};
+/// The type of [`Refund::raw`]: JSON text, checked but not parsed.
+pub use serde_json::value::RawValue;
 #[doc(no_inline)]
 pub use time::OffsetDateTime;

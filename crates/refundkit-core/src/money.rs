@@ -55,19 +55,29 @@ impl Currency {
     /// assert!(Currency::new("XYZ").is_err());
     /// ```
     pub fn new(code: &str) -> Result<Self, MoneyError> {
-        let upper = code.trim().to_ascii_uppercase();
-        let iso = iso_currency::Currency::from_code(&upper).ok_or(MoneyError::UnknownCurrency)?;
-        let exponent = iso
-            .exponent()
-            .ok_or_else(|| MoneyError::NoMinorUnit(upper.clone()))?;
-        let bytes = upper.as_bytes();
-        match (bytes, u8::try_from(exponent)) {
-            ([a, b, c], Ok(exponent)) => Ok(Self {
-                code: [*a, *b, *c],
-                exponent,
-            }),
-            _ => Err(MoneyError::UnknownCurrency),
-        }
+        // Every ISO code is three ASCII letters: upper-cased on the stack.
+        let code = match code.trim().as_bytes() {
+            [a, b, c] => [
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+            ],
+            _ => return Err(MoneyError::UnknownCurrency),
+        };
+        let table = iso_codes();
+        let index = table
+            .binary_search_by_key(&code, |(known, _)| *known)
+            .map_err(|_| MoneyError::UnknownCurrency)?;
+        let exponent = match table.get(index) {
+            Some((_, Some(exponent))) => *exponent,
+            Some((_, None)) => {
+                let upper = String::from_utf8_lossy(&code).into_owned();
+                return Err(MoneyError::NoMinorUnit(upper));
+            }
+            None => return Err(MoneyError::UnknownCurrency),
+        };
+        let exponent = u8::try_from(exponent).map_err(|_| MoneyError::UnknownCurrency)?;
+        Ok(Self { code, exponent })
     }
 
     /// The upper-case ISO 4217 code.
@@ -86,6 +96,24 @@ impl Currency {
             .filter_map(iso_currency::Currency::from_numeric)
             .filter_map(|iso| Currency::new(iso.code()).ok())
     }
+}
+
+/// Every ISO 4217 code with its minor-unit exponent (`None`: it has none),
+/// sorted by code, made once: a binary search instead of `from_code`'s
+/// string match over every code.
+fn iso_codes() -> &'static [([u8; 3], Option<u16>)] {
+    static CODES: std::sync::OnceLock<Vec<([u8; 3], Option<u16>)>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut codes: Vec<([u8; 3], Option<u16>)> = (0..=999u16)
+            .filter_map(iso_currency::Currency::from_numeric)
+            .filter_map(|iso| {
+                let code: [u8; 3] = iso.code().as_bytes().try_into().ok()?;
+                Some((code, iso.exponent()))
+            })
+            .collect();
+        codes.sort_unstable_by_key(|(code, _)| *code);
+        codes
+    })
 }
 
 impl PartialEq for Currency {
@@ -308,6 +336,32 @@ impl<'de> Deserialize<'de> for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_three_letter_code_is_looked_up_as_iso_currency_says() {
+        let letters = b'A'..=b'Z';
+        for a in letters.clone() {
+            for b in letters.clone() {
+                for c in letters.clone() {
+                    let code = String::from_utf8(vec![a, b, c]).unwrap();
+                    let expected =
+                        iso_currency::Currency::from_code(&code).map(|iso| iso.exponent());
+                    let found = Currency::new(&code.to_ascii_lowercase());
+                    match expected {
+                        None => assert_eq!(found, Err(MoneyError::UnknownCurrency), "{code}"),
+                        Some(None) => assert_eq!(found, Err(MoneyError::NoMinorUnit(code.clone()))),
+                        Some(Some(exponent)) => {
+                            let currency = found.unwrap();
+                            assert_eq!(
+                                (currency.code(), currency.exponent()),
+                                (code.as_str(), u32::from(exponent))
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn money(amount: &str, code: &str) -> Money {
         Money::parse(amount, code).unwrap()

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::ids::{ProviderId, RefundId, RefundRef};
@@ -13,7 +14,8 @@ use crate::status::{FailureReason, RefundStatus};
 /// A refund as a provider reports it, normalized.
 ///
 /// The serde form is the public JSON shape (`docs/json.md`): it adds `ref`
-/// and leaves out `raw`.
+/// and leaves out `raw`. Two refunds are equal when every field is, `raw`
+/// compared as text.
 ///
 /// # Example
 ///
@@ -45,7 +47,7 @@ use crate::status::{FailureReason, RefundStatus};
 /// assert_eq!(serde_json::to_value(&refund)?["ref"], stored.as_str());
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Refund {
     /// The provider's refund id.
@@ -73,9 +75,44 @@ pub struct Refund {
     /// When the provider last changed it.
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub updated_at: Option<OffsetDateTime>,
-    /// The provider's body, for audit (not part of the JSON shape).
+    /// The provider's JSON for this refund as received, for audit (not part
+    /// of the JSON shape), scrubbed of the client's secrets; JSON `null`
+    /// when there is none. Kept as text, not parsed into a tree: parse it with
+    /// `serde_json::from_str(refund.raw.get())` when needed.
     #[serde(skip)]
-    pub raw: serde_json::Value,
+    pub raw: Box<RawValue>,
+}
+
+impl PartialEq for Refund {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured so that a new field must be compared here too.
+        let Refund {
+            id,
+            provider,
+            payment_id,
+            amount,
+            status,
+            reason,
+            description,
+            failure,
+            metadata,
+            created_at,
+            updated_at,
+            raw,
+        } = self;
+        *id == other.id
+            && *provider == other.provider
+            && *payment_id == other.payment_id
+            && *amount == other.amount
+            && *status == other.status
+            && *reason == other.reason
+            && *description == other.description
+            && *failure == other.failure
+            && *metadata == other.metadata
+            && *created_at == other.created_at
+            && *updated_at == other.updated_at
+            && raw.get() == other.raw.get()
+    }
 }
 
 impl Refund {
@@ -93,7 +130,7 @@ impl Refund {
             metadata: BTreeMap::new(),
             created_at: None,
             updated_at: None,
-            raw: serde_json::Value::Null,
+            raw: Box::<RawValue>::default(),
         }
     }
 

@@ -115,6 +115,11 @@ impl Secrets {
         self.len() == 0
     }
 
+    /// Whether `text` contains a known secret.
+    pub fn found_in(&self, text: &str) -> bool {
+        self.read().all().any(|secret| text.contains(secret))
+    }
+
     /// `text` with every known secret replaced by `[REDACTED]`.
     pub fn scrub(&self, text: &str) -> String {
         let mut text = text.to_string();
@@ -216,7 +221,7 @@ impl Scrub for serde_json::Value {
             serde_json::Value::Object(map) => {
                 let keys_with_secrets: Vec<String> = map
                     .keys()
-                    .filter(|key| secrets.scrub(key) != **key)
+                    .filter(|key| secrets.found_in(key))
                     .cloned()
                     .collect();
                 for key in keys_with_secrets {
@@ -246,12 +251,38 @@ impl Scrub for Refund {
         if let Some(FailureReason::Other(raw)) = &mut self.failure {
             raw.scrub(secrets);
         }
-        let metadata = std::mem::take(&mut self.metadata);
-        self.metadata = metadata
-            .into_iter()
-            .map(|(key, value)| (secrets.scrub(&key), secrets.scrub(&value)))
-            .collect();
+        if self.metadata.keys().any(|key| secrets.found_in(key)) {
+            let metadata = std::mem::take(&mut self.metadata);
+            self.metadata = metadata
+                .into_iter()
+                .map(|(key, value)| (secrets.scrub(&key), value))
+                .collect();
+        }
+        self.metadata
+            .values_mut()
+            .for_each(|value| value.scrub(secrets));
         self.raw.scrub(secrets);
+    }
+}
+
+/// Raw JSON text (`Refund::raw`), scrubbed as its parsed form would be: every
+/// string and key. Without a backslash in the text every string reads as
+/// written, so text holding no secret needs nothing; with an escape (`\u0073`
+/// for `s`, `\/` for `/`) a secret may hide behind it, and with a secret in
+/// it the text is parsed, scrubbed and written again (the rare path).
+impl Scrub for Box<serde_json::value::RawValue> {
+    fn scrub(&mut self, secrets: &Secrets) {
+        let text = self.get();
+        if !text.contains('\\') && !secrets.found_in(text) {
+            return;
+        }
+        // A value that does not parse again (it always should) is dropped
+        // rather than passed on unscrubbed.
+        let scrubbed = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|value| secrets.scrubbed(value))
+            .and_then(|value| serde_json::value::to_raw_value(&value).ok());
+        *self = scrubbed.unwrap_or_default();
     }
 }
 
@@ -416,6 +447,60 @@ mod tests {
         raw.scrub(&secrets());
         let text = raw.to_string();
         assert!(!text.contains("api-key") && !text.contains("eyJ"), "{text}");
+    }
+
+    fn raw(text: &str) -> Box<serde_json::value::RawValue> {
+        serde_json::value::RawValue::from_string(text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn raw_json_without_a_secret_is_kept_as_received() {
+        let text = r#"{"z": "last key first", "a": [1, 2.50, "eyJ.token"]}"#;
+        let scrubbed = secrets().scrubbed(raw(text));
+        assert_eq!(scrubbed.get(), text);
+    }
+
+    #[test]
+    fn raw_json_keys_and_values_are_scrubbed() {
+        let text = r#"{"api-key-123456": {"echo": ["eyJ.token.one", 3]}, "n": 1}"#;
+        let scrubbed = secrets().scrubbed(raw(text));
+        let value: serde_json::Value = serde_json::from_str(scrubbed.get()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"[REDACTED]": {"echo": ["[REDACTED]", 3]}, "n": 1})
+        );
+    }
+
+    #[test]
+    fn a_secret_written_with_json_escapes_is_scrubbed_from_raw_json() {
+        // Both secrets written with `\u` escapes (as text they are not
+        // there), and an escaped `/`, harmless, in another string.
+        let text = r#"{"echo": "\u0061pi-key-\u0031\u00323456", "t": "eyJ\u002etoken.one",
+                       "url": "https:\/\/example.com\/", "\u0061pi-key-123456": 1}"#;
+        let scrubbed = secrets().scrubbed(raw(text));
+        let value: serde_json::Value = serde_json::from_str(scrubbed.get()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "echo": "[REDACTED]",
+                "t": "[REDACTED]",
+                "url": "https://example.com/",
+                "[REDACTED]": 1
+            })
+        );
+        assert!(!scrubbed.get().contains("api-key") && !scrubbed.get().contains("eyJ"));
+    }
+
+    #[test]
+    fn a_secret_outside_any_string_leaves_the_raw_json_valid() {
+        let secrets = Secrets::new();
+        secrets.add(&SecretString::from("1234"));
+        let scrubbed = secrets.scrubbed(raw(r#"{"amount": 12345, "note": "x1234"}"#));
+        let value: serde_json::Value = serde_json::from_str(scrubbed.get()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"amount": 12345, "note": "x[REDACTED]"})
+        );
     }
 
     #[test]

@@ -294,13 +294,14 @@ fn to_refund(refund: &SimRefund) -> Outcome {
         .collect::<BTreeMap<_, _>>();
     normalized.created_at = Some(refund.created_at);
     normalized.updated_at = Some(refund.updated_at);
-    normalized.raw = json!({
+    let raw = json!({
         "id": refund.id,
         "payment_id": refund.payment_id,
         "amount": refund.amount.to_major_string(),
         "currency": refund.amount.currency().code(),
         "status": status.as_str(),
     });
+    normalized.raw = serde_json::value::to_raw_value(&raw).unwrap_or_default();
     Ok(normalized)
 }
 

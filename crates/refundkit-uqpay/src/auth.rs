@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use refundkit_core::transport::{
-    insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
+    ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
-use refundkit_core::{ExposeSecret, OffsetDateTime, ProviderError, RefundError, SecretString};
+use refundkit_core::{OffsetDateTime, ProviderError, RefundError, SecretString};
 use url::Url;
 
 /// Obtains an access token (no money moves).
@@ -24,6 +24,8 @@ use crate::wire::TokenResponse;
 pub(crate) const CLIENT_ID_HEADER: &str = "x-client-id";
 const API_KEY_HEADER: &str = "x-api-key";
 const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+/// Made once: a name inserted from text would be copied per request.
+const AUTH_TOKEN: HeaderName = HeaderName::from_static(AUTH_TOKEN_HEADER);
 
 /// 401 messages (lower case) that mean "your token expired: mint a new one".
 const EXPIRED_TOKEN_MESSAGES: [&str; 4] = [
@@ -147,8 +149,12 @@ impl Authenticator for TokenAuth {
         if self.registered.swap(generation, Ordering::Relaxed) != generation {
             self.transport.secrets().add_rotating(token.value());
         }
-        let bearer = SecretString::from(format!("Bearer {}", token.value().expose_secret()));
-        insert_secret(headers, AUTH_TOKEN_HEADER, &bearer)?;
+        let bearer = token.bearer_header().ok_or_else(|| {
+            RefundError::Config(format!(
+                "value of header {AUTH_TOKEN_HEADER} is not valid header text"
+            ))
+        })?;
+        headers.insert(AUTH_TOKEN, bearer.clone());
         Ok(token.generation())
     }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use refundkit_core::transport::{ApiRequest, Authenticator, Operation, Transport};
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, IdempotencyKey, ListRefunds, Money,
@@ -91,6 +91,10 @@ struct Inner {
     transport: Transport,
     auth: TokenAuth,
     currencies: CurrencyCache,
+    /// `x-client-id`, made once.
+    client_id: HeaderValue,
+    /// `POST /v2/payment/refunds`, joined once.
+    refunds_url: Url,
 }
 
 impl UqPayClient {
@@ -126,12 +130,19 @@ impl UqPayClient {
             config.api_key().clone(),
             store,
         );
+        // The config refuses a client id that is not header text.
+        let client_id = HeaderValue::from_str(config.client_id()).map_err(|_| {
+            RefundError::Config(format!("{CLIENT_ID_HEADER} is not valid header text"))
+        })?;
+        let refunds_url = config.base_url().join(&["v2", "payment", "refunds"]);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 transport,
                 auth,
                 currencies: CurrencyCache::default(),
+                client_id,
+                refunds_url,
             }),
         })
     }
@@ -147,7 +158,7 @@ impl UqPayClient {
 
     /// `x-client-id` goes on every call, reads included.
     fn with_client_id(&self, request: ApiRequest) -> Result<ApiRequest, RefundError> {
-        request.header(CLIENT_ID_HEADER, self.inner.config.client_id())
+        Ok(request.prepared_header(CLIENT_ID_HEADER, &self.inner.client_id))
     }
 
     /// The amount to refund, read from the payment intent
@@ -289,7 +300,7 @@ impl RefundProvider for UqPayClient {
             Err(error) => return Err(error),
         };
         let key = request.idempotency_key();
-        let url = self.url(&["v2", "payment", "refunds"]);
+        let url = self.inner.refunds_url.clone();
         let mut api = ApiRequest::post_json(Operation::CreateRefund, url, &prepared.body(&amount))?
             .idempotency_key(IDEMPOTENCY_HEADER, key);
         api = self.with_client_id(api)?;

@@ -40,8 +40,12 @@ impl CurrencyCache {
     /// The currency of `payment_id` as `account` sees it, if read before.
     pub fn get(&self, account: Option<&str>, payment_id: &str) -> Option<Currency> {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.get(&key(account, payment_id))
-            .map(|(currency, _)| *currency)
+        let found = match account {
+            // The key is the payment id itself: looked up without a copy.
+            None => seen.get(payment_id),
+            Some(_) => seen.get(&key(account, payment_id)),
+        };
+        found.map(|(currency, _)| *currency)
     }
 
     /// Remembers `currency` for `payment_id`.

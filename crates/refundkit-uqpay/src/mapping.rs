@@ -7,6 +7,7 @@ use refundkit_core::{
     Currency, FailureReason, ListRefunds, Money, Refund, RefundError, RefundId, RefundPage,
     RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
+use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 
 use crate::wire::{CreateRefundBody, WirePaymentIntent, WireRefund, WireRefundPage};
@@ -77,7 +78,7 @@ fn decode_error(message: impl Into<String>) -> RefundError {
 /// parsed exactly; one the currency cannot hold is a decode error, never rounded.
 pub(crate) fn refund_from_wire(
     wire: WireRefund,
-    raw: serde_json::Value,
+    raw: Box<RawValue>,
 ) -> Result<Refund, RefundError> {
     let id = RefundId::new(wire.payment_refund_id)
         .map_err(|e| decode_error(format!("payment_refund_id: {}", e.message())))?;
@@ -99,8 +100,9 @@ pub(crate) fn refund_from_wire(
 
 /// A refund from its raw JSON (list items, webhook `data`).
 pub(crate) fn refund_from_value(raw: serde_json::Value) -> Result<Refund, RefundError> {
-    let wire: WireRefund = refundkit_core::transport::decode_value(PROVIDER, raw.clone())?;
-    refund_from_wire(wire, raw)
+    let text = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+    let wire: WireRefund = refundkit_core::transport::decode_value(PROVIDER, raw)?;
+    refund_from_wire(wire, text)
 }
 
 /// UQPay documents metadata as string pairs; any other JSON value is kept as its JSON text.
@@ -320,13 +322,14 @@ pub(crate) struct PreparedCreate<'a> {
 }
 
 impl<'a> PreparedCreate<'a> {
-    /// Validates `request` (core rules, then UQPay's) without sending anything.
-    /// `default_on_behalf_of` is the configured sub-account; the request's wins.
+    /// Checks `request` against UQPay's limits without sending anything; the
+    /// core rules were checked when it was built (a `RefundRequest` is
+    /// validated by its builder and cannot change after). `default_on_behalf_of`
+    /// is the configured sub-account; the request's wins.
     pub fn prepare(
         request: &'a RefundRequest,
         default_on_behalf_of: Option<&str>,
     ) -> Result<Self, ValidationError> {
-        request.validate()?;
         check_id_length("payment_id", request.payment_id())?;
         // UQPay requires a UUID key and its SDK checks version 4.
         if request.idempotency_key().as_uuid().get_version_num() != 4 {
@@ -356,9 +359,7 @@ impl<'a> PreparedCreate<'a> {
         // UQPay's refund object does not name its payment intent: stamped so
         // that get_refund can say it.
         metadata.insert(PAYMENT_METADATA.into(), request.payment_id().to_string());
-        let metadata_bytes = serde_json::to_vec(&metadata)
-            .map(|json| json.len())
-            .unwrap_or(usize::MAX);
+        let metadata_bytes = json_object_len(&metadata);
         if metadata_bytes > MAX_METADATA_BYTES {
             return Err(ValidationError::new(
                 "metadata",
@@ -391,6 +392,39 @@ impl<'a> PreparedCreate<'a> {
             metadata: &self.metadata,
         }
     }
+}
+
+/// The length of `metadata` as compact JSON (`{"k":"v",…}`), as serde_json
+/// writes it, counted without writing it.
+pub(crate) fn json_object_len(metadata: &BTreeMap<String, String>) -> usize {
+    let commas = metadata.len().saturating_sub(1);
+    metadata
+        .iter()
+        .fold(commas.saturating_add(2), |len, (key, value)| {
+            len.saturating_add(json_string_len(key))
+                .saturating_add(json_string_len(value))
+                .saturating_add(1)
+        })
+}
+
+/// The length of `text` as a JSON string, quotes included: serde_json writes
+/// `"`, `\` and the five control characters with short escapes as two bytes,
+/// the other control characters as `\u00XX`, and everything else as is.
+fn json_string_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let escaped = bytes
+        .iter()
+        .filter(|b| matches!(b, b'"' | b'\\' | 0x00..=0x1F))
+        .count();
+    let long = bytes
+        .iter()
+        .filter(|b| matches!(b, 0x00..=0x07 | 0x0B | 0x0E..=0x1F))
+        .count();
+    bytes
+        .len()
+        .saturating_add(2)
+        .saturating_add(escaped)
+        .saturating_add(long.saturating_mul(4))
 }
 
 /// UQPay's required free-text reason: the description if given, else the

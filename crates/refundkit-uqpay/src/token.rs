@@ -4,11 +4,14 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http::HeaderValue;
 use refundkit_core::transport::CredentialGeneration;
-use refundkit_core::{OffsetDateTime, RefundError, SecretString};
+use refundkit_core::{ExposeSecret, OffsetDateTime, RefundError, SecretString};
+use secrecy::zeroize::Zeroizing;
 use tokio::sync::Mutex;
 
 /// Tokens are replaced this long before UQPay's `expired_at`.
@@ -38,45 +41,66 @@ impl fmt::Debug for MintedToken {
 }
 
 /// A stored token with the generation that tells it apart from the tokens
-/// before and after it.
+/// before and after it. Cheap to clone: clones share the token and its
+/// prepared header.
 #[derive(Clone)]
 pub struct AccessToken {
+    inner: Arc<StoredToken>,
+}
+
+struct StoredToken {
     value: SecretString,
     expires_at: OffsetDateTime,
     generation: CredentialGeneration,
+    /// `Bearer <token>`, sensitive, made once per token; `None` when the
+    /// token is not valid header text.
+    bearer: Option<HeaderValue>,
 }
 
 impl AccessToken {
     /// A stored token; stores number their tokens so that a rejection of an
     /// old one can be told from a rejection of the current one.
     pub fn new(token: MintedToken, generation: CredentialGeneration) -> Self {
+        let bearer = Zeroizing::new(format!("Bearer {}", token.value.expose_secret()));
+        let bearer = HeaderValue::from_str(&bearer).ok().map(|mut value| {
+            value.set_sensitive(true);
+            value
+        });
         Self {
-            value: token.value,
-            expires_at: token.expires_at,
-            generation,
+            inner: Arc::new(StoredToken {
+                value: token.value,
+                expires_at: token.expires_at,
+                generation,
+                bearer,
+            }),
         }
     }
 
     /// The JWT, without the `Bearer ` prefix.
     pub fn value(&self) -> &SecretString {
-        &self.value
+        &self.inner.value
     }
 
     /// When UQPay stops accepting it.
     pub fn expires_at(&self) -> OffsetDateTime {
-        self.expires_at
+        self.inner.expires_at
     }
 
     /// Which token this is.
     pub fn generation(&self) -> CredentialGeneration {
-        self.generation
+        self.inner.generation
+    }
+
+    /// The `x-auth-token` value, `Bearer <token>`, marked sensitive.
+    pub(crate) fn bearer_header(&self) -> Option<&HeaderValue> {
+        self.inner.bearer.as_ref()
     }
 
     /// True from [`REFRESH_MARGIN`] before expiry on. Checked arithmetic:
     /// an `expires_at` at the edge of the calendar cannot overflow.
     pub fn needs_refresh(&self, now: OffsetDateTime) -> bool {
         match now.checked_add(time::Duration::seconds(REFRESH_MARGIN.as_secs() as i64)) {
-            Some(threshold) => threshold >= self.expires_at,
+            Some(threshold) => threshold >= self.inner.expires_at,
             None => true,
         }
     }
@@ -86,8 +110,8 @@ impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
             .field("value", &"[REDACTED]")
-            .field("expires_at", &self.expires_at)
-            .field("generation", &self.generation.0)
+            .field("expires_at", &self.inner.expires_at)
+            .field("generation", &self.inner.generation.0)
             .finish()
     }
 }
@@ -201,7 +225,6 @@ impl TokenStore for InMemoryTokenStore {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
-    use std::sync::Arc;
 
     struct CountingMinter(AtomicUsize);
 

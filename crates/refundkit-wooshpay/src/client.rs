@@ -5,9 +5,10 @@ use std::fmt;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use http::HeaderMap;
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderValue};
 use refundkit_core::transport::{
-    insert_secret, ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
+    ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
 use refundkit_core::{
     check_echo, check_provider_id, Capabilities, ErrorKind, ExposeSecret, IdempotencyKey,
@@ -15,6 +16,7 @@ use refundkit_core::{
     RefundId, RefundPage, RefundProvider, RefundRequest, SecretString, WebhookError,
 };
 use secrecy::zeroize::Zeroizing;
+use url::Url;
 
 use crate::config::WooshPayConfig;
 use crate::error::WooshPayErrorClassifier;
@@ -86,6 +88,8 @@ pub struct WooshPayClient {
     config: WooshPayConfig,
     transport: Transport,
     auth: BasicAuth,
+    /// `POST /v1/refunds`, joined once.
+    refunds_url: Url,
 }
 
 impl WooshPayClient {
@@ -93,7 +97,7 @@ impl WooshPayClient {
     pub fn new(config: WooshPayConfig) -> Result<Self, RefundError> {
         let transport =
             Transport::new(PROVIDER, config.transport.clone(), WooshPayErrorClassifier)?;
-        let auth = BasicAuth::new(&config.secret_key);
+        let auth = BasicAuth::new(&config.secret_key)?;
         let secrets = transport.secrets();
         secrets.add(&config.secret_key);
         secrets.add(&auth.encoded);
@@ -101,10 +105,12 @@ impl WooshPayClient {
         if let Some(secret) = &config.webhook_secret {
             secrets.add(secret);
         }
+        let refunds_url = config.base_url.join(&["v1", "refunds"]);
         Ok(Self {
             config,
             transport,
             auth,
+            refunds_url,
         })
     }
 
@@ -151,8 +157,7 @@ impl RefundProvider for WooshPayClient {
 
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         let body = create_body(request, &self.config.exponents)?;
-        let url = self.config.base_url.join(&["v1", "refunds"]);
-        let api = ApiRequest::post_json(Operation::CreateRefund, url, &body)?
+        let api = ApiRequest::post_json(Operation::CreateRefund, self.refunds_url.clone(), &body)?
             .idempotency_key(IDEMPOTENCY_HEADER, request.idempotency_key());
         let created = self
             .send_for_refund(&api, |refund| {
@@ -300,24 +305,33 @@ fn check_payment_echo(mut refund: Refund, payment_id: &str) -> Result<Refund, Re
 }
 
 /// HTTP Basic with the secret key as user name and an empty password. The
-/// header value is computed once and inserted as a sensitive header.
+/// header is made once per client, sensitive, and shared by every request.
 #[derive(Clone)]
 struct BasicAuth {
     header_value: SecretString,
     /// The base64 part alone, which a provider may echo without `Basic `.
     encoded: SecretString,
+    /// `header_value` as the header sent.
+    header: HeaderValue,
 }
 
 impl BasicAuth {
-    fn new(secret_key: &SecretString) -> Self {
+    fn new(secret_key: &SecretString) -> Result<Self, RefundError> {
         let credentials = Zeroizing::new(format!("{}:", secret_key.expose_secret()));
         let encoded = Zeroizing::new(
             base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes()),
         );
-        Self {
-            header_value: SecretString::from(format!("Basic {}", encoded.as_str())),
+        let header_value = SecretString::from(format!("Basic {}", encoded.as_str()));
+        // Base64 is always header text.
+        let mut header = HeaderValue::from_str(header_value.expose_secret()).map_err(|_| {
+            RefundError::Config("value of header authorization is not valid header text".into())
+        })?;
+        header.set_sensitive(true);
+        Ok(Self {
+            header_value,
             encoded: SecretString::from(encoded.as_str()),
-        }
+            header,
+        })
     }
 }
 
@@ -333,7 +347,7 @@ impl Authenticator for BasicAuth {
         &self,
         headers: &mut HeaderMap,
     ) -> Result<CredentialGeneration, RefundError> {
-        insert_secret(headers, "authorization", &self.header_value)?;
+        headers.insert(AUTHORIZATION, self.header.clone());
         Ok(CredentialGeneration(0))
     }
 
@@ -353,7 +367,7 @@ mod tests {
 
     #[test]
     fn basic_value_is_the_key_as_user_with_an_empty_password() {
-        let auth = BasicAuth::new(&SecretString::from("sk_test_abc"));
+        let auth = BasicAuth::new(&SecretString::from("sk_test_abc")).unwrap();
         // base64("sk_test_abc:")
         assert_eq!(auth.header_value.expose_secret(), "Basic c2tfdGVzdF9hYmM6");
         assert_eq!(format!("{auth:?}"), "BasicAuth([REDACTED])");

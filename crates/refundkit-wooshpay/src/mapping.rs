@@ -8,6 +8,7 @@ use refundkit_core::{
     RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
     ValidationError,
 };
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::wire::{CreateRefundBody, WireInteger, WireRefund, WireRefundList, WireRequestReason};
@@ -76,12 +77,13 @@ impl CurrencyExponents {
 }
 
 /// The create body for `request`, after every check WooshPay's limits need.
-/// Nothing here touches the network: a refusal means nothing was sent.
+/// Nothing here touches the network: a refusal means nothing was sent. The
+/// core rules were checked when the request was built (a `RefundRequest` is
+/// validated by its builder and cannot change after).
 pub(crate) fn create_body(
     request: &RefundRequest,
     exponents: &CurrencyExponents,
 ) -> Result<CreateRefundBody, ValidationError> {
-    request.validate()?;
     let amount = match request.amount() {
         RefundAmount::Full => None,
         RefundAmount::Partial(money) => Some(
@@ -133,8 +135,9 @@ pub(crate) fn find_in_list(
         .and_then(Value::as_str)
         .map(str::to_string);
     let found = find_stamped(items, key, |raw| {
-        let wire: WireRefund = decode_value(PROVIDER, raw.clone())?;
-        refund_from_wire(wire, raw, exponents)
+        let text = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+        let wire: WireRefund = decode_value(PROVIDER, raw)?;
+        refund_from_wire(wire, text, exponents)
     })?;
     match (found, list.has_more.unwrap_or(false), cursor) {
         (Some(refund), _, _) => Ok((Some(refund), None)),
@@ -206,7 +209,7 @@ fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), ValidationE
 /// describing something other than a refund, is a decode error.
 pub(crate) fn refund_from_wire(
     wire: WireRefund,
-    raw: Value,
+    raw: Box<RawValue>,
     exponents: &CurrencyExponents,
 ) -> Result<Refund, RefundError> {
     let decode = |message: String| RefundError::decode(PROVIDER, message);

@@ -198,7 +198,8 @@ fn parse_event(
     let object = object.ok_or_else(|| invalid("event has no data.object".into()))?;
     let wire: WireRefund = serde_json::from_value(object.clone())
         .map_err(|e| invalid(format!("data.object is not a refund: {e}")))?;
-    let refund = refund_from_wire(wire, object, exponents).map_err(|e| invalid(e.to_string()))?;
+    let raw = serde_json::value::to_raw_value(&object).unwrap_or_default();
+    let refund = refund_from_wire(wire, raw, exponents).map_err(|e| invalid(e.to_string()))?;
     Ok(RefundEvent::new(
         event_id,
         event_kind(&event_type),

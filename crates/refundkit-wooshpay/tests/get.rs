@@ -48,7 +48,10 @@ async fn get_sends_basic_auth_and_maps_the_refund() {
         refund.refund_ref().to_string(),
         format!("wooshpay:{REFUND}")
     );
-    assert_eq!(refund.raw, body);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(refund.raw.get()).unwrap(),
+        body
+    );
 }
 
 #[tokio::test]

@@ -115,6 +115,49 @@ async fn credentials_echoed_in_a_refund_never_reach_the_returned_refund() {
     assert_no_secret(&refund.raw.to_string());
 }
 
+/// `text` as a JSON string literal with every character a `\u` escape.
+fn escaped_json_string(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+#[tokio::test]
+async fn credentials_written_with_json_escapes_never_reach_the_raw_body() {
+    let server = MockServer::start_async().await;
+    let mut body = refund_json(1001, "usd", "succeeded");
+    body["description"] = json!("DESCRIPTION");
+    body["metadata"] = json!({ "KEY_AS_KEY": "x", "link": "LINK" });
+    let body = body
+        .to_string()
+        .replace("\"DESCRIPTION\"", &escaped_json_string(&all_credentials()))
+        .replace("\"KEY_AS_KEY\"", &escaped_json_string(KEY))
+        .replace("\"LINK\"", r#""https:\/\/example.com\/""#);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/v1/refunds/{REFUND}"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+
+    let refund = client(&server).get_refund(&refund_id()).await.unwrap();
+
+    assert!(refund
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("[REDACTED]"));
+    let raw: Value = serde_json::from_str(refund.raw.get()).unwrap();
+    assert_eq!(raw["metadata"]["link"], "https://example.com/");
+    assert_eq!(raw["metadata"]["[REDACTED]"], "x");
+    assert_no_secret(&raw.to_string());
+    assert_no_secret(&format!("{refund:?}"));
+}
+
 #[tokio::test]
 async fn a_refund_whose_fields_carry_credentials_fails_to_decode_without_quoting_them() {
     let hostile_fields = [

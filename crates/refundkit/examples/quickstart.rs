@@ -210,14 +210,10 @@ fn idempotency_header(entry: &JournalEntry) -> String {
 }
 
 fn raw_status(refund: &Refund) -> String {
+    let raw: serde_json::Value = serde_json::from_str(refund.raw.get()).unwrap_or_default();
     ["refund_status", "status"]
         .iter()
-        .find_map(|field| {
-            refund
-                .raw
-                .get(*field)
-                .map(|value| format!("{field}: {value}"))
-        })
+        .find_map(|field| raw.get(*field).map(|value| format!("{field}: {value}")))
         .unwrap_or_default()
 }
 

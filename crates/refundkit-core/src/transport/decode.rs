@@ -14,6 +14,21 @@ pub fn decode_json<T: DeserializeOwned>(
     provider: ProviderId,
     body: &[u8],
 ) -> Result<T, RefundError> {
+    // Tracking the path costs an allocation per field: only a body that
+    // fails is decoded again with it, for the message.
+    match serde_json::from_slice(body) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => Err(decode_json_tracked::<T>(provider, body)
+            .err()
+            .unwrap_or_else(|| RefundError::decode(provider, "the body did not decode"))),
+    }
+}
+
+/// [`decode_json`] with the failing field's path tracked.
+fn decode_json_tracked<T: DeserializeOwned>(
+    provider: ProviderId,
+    body: &[u8],
+) -> Result<T, RefundError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let decoded: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -30,6 +45,9 @@ pub fn decode_value<T: DeserializeOwned>(
     provider: ProviderId,
     value: serde_json::Value,
 ) -> Result<T, RefundError> {
+    if let Ok(decoded) = T::deserialize(&value) {
+        return Ok(decoded);
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         RefundError::decode(provider, describe(&path, error.inner()))

@@ -16,8 +16,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use bytes::Bytes;
-use http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -33,7 +33,7 @@ pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operati
 pub use retry::{parse_retry_after, RetryPolicy};
 
 use outcome::{judge_error_answer, outcome_unknown, AttemptEnd};
-use redact::{error_chain, sensitive_texts, sensitive_values};
+use redact::{error_chain, sensitive_texts, sensitive_values, AttemptSecrets};
 
 use crate::error::{ErrorKind, RefundError};
 use crate::ids::ProviderId;
@@ -162,7 +162,7 @@ impl Transport {
         request: &ApiRequest,
         auth: Option<&dyn Authenticator>,
     ) -> Result<ApiResponse, RefundError> {
-        let mut attempt_secrets = Vec::new();
+        let mut attempt_secrets = AttemptSecrets::default();
         self.send_with_retries(request, auth, &mut attempt_secrets)
             .await
             .map_err(|error| {
@@ -177,7 +177,7 @@ impl Transport {
         &self,
         request: &ApiRequest,
         auth: Option<&dyn Authenticator>,
-        attempt_secrets: &mut Vec<HeaderValue>,
+        attempt_secrets: &mut AttemptSecrets,
     ) -> Result<ApiResponse, RefundError> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
@@ -186,11 +186,11 @@ impl Transport {
         let mut attempt: u32 = 0;
         loop {
             attempt = attempt.saturating_add(1);
-            let mut headers = request.headers.clone();
+            let mut outgoing = outgoing(request);
             // Credentials that cannot be had on a later attempt still leave an
             // earlier, possibly delivered attempt unresolved.
             let generation = match auth {
-                Some(auth) => match auth.authorize(&mut headers).await {
+                Some(auth) => match auth.authorize(outgoing.headers_mut()).await {
                     Ok(generation) => Some(generation),
                     Err(error) => {
                         return Err(self.settle(request, error, any_maybe_acted, NO_ANSWER))
@@ -198,9 +198,8 @@ impl Transport {
                 },
                 None => None,
             };
-            attempt_secrets.clear();
-            attempt_secrets.extend(headers.values().filter(|v| v.is_sensitive()).cloned());
-            let (error, end) = match self.traced_attempt(request, headers, attempt).await {
+            attempt_secrets.keep_from(outgoing.headers());
+            let (error, end) = match self.traced_attempt(request, outgoing, attempt).await {
                 Attempt::Success(response) => return Ok(response),
                 Attempt::Failed { error, end } => (error, end),
             };
@@ -277,7 +276,7 @@ impl Transport {
     async fn traced_attempt(
         &self,
         request: &ApiRequest,
-        headers: HeaderMap,
+        outgoing: reqwest::Request,
         attempt: u32,
     ) -> Attempt {
         let span = tracing::info_span!(
@@ -288,23 +287,15 @@ impl Transport {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.attempt(request, headers).instrument(span).await
+        self.attempt(request, outgoing).instrument(span).await
     }
 
-    async fn attempt(&self, request: &ApiRequest, headers: HeaderMap) -> Attempt {
+    async fn attempt(&self, request: &ApiRequest, outgoing: reqwest::Request) -> Attempt {
         let started = Instant::now();
-        let mut builder = self
-            .inner
-            .client
-            .request(request.method.clone(), request.url.clone())
-            .headers(headers);
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        let result = builder.send().await;
+        let result = self.inner.client.execute(outgoing).await;
         let span = tracing::Span::current();
         let latency_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let response = match result {
+        let mut response = match result {
             Ok(response) => response,
             Err(error) => {
                 span.record("latency_ms", latency_ms());
@@ -315,7 +306,7 @@ impl Transport {
         };
         let status = response.status().as_u16();
         span.record("status", status);
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = self.read_capped(response).await;
         span.record("latency_ms", latency_ms());
         tracing::info!("attempt finished");
@@ -409,15 +400,43 @@ impl Transport {
         {
             return Err(BodyError::TooLarge);
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        // Small answers come in one chunk: kept as it is, not copied.
+        let Some(first) = response.chunk().await.map_err(BodyError::Read)? else {
+            return Ok(Bytes::new());
+        };
+        if first.len() > cap {
+            return Err(BodyError::TooLarge);
+        }
+        let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
+            return Ok(first);
+        };
+        let mut body = BytesMut::from(first);
+        let mut next = Some(second);
+        while let Some(chunk) = next {
             if body.len().saturating_add(chunk.len()) > cap {
                 return Err(BodyError::TooLarge);
             }
             body.extend_from_slice(&chunk);
+            next = response.chunk().await.map_err(BodyError::Read)?;
         }
-        Ok(Bytes::from(body))
+        Ok(body.freeze())
     }
+}
+
+/// What one attempt sends: the one header map reqwest takes, filled from the
+/// request's (shared values, not copies) with room for the auth header and
+/// reqwest's defaults.
+fn outgoing(request: &ApiRequest) -> reqwest::Request {
+    let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
+    let headers = outgoing.headers_mut();
+    headers.reserve(request.headers.len().saturating_add(2));
+    for (name, value) in &request.headers {
+        headers.append(name.clone(), value.clone());
+    }
+    if let Some(body) = &request.body {
+        *outgoing.body_mut() = Some(reqwest::Body::from(body.clone()));
+    }
+    outgoing
 }
 
 /// `value` scrubbed of `texts` (header values, on the error path only).

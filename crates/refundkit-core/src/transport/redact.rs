@@ -43,6 +43,33 @@ pub(super) fn sensitive_texts<'a>(values_in: impl Iterator<Item = &'a HeaderValu
     values
 }
 
+/// The sensitive header values one attempt sent, kept as shared handles (not
+/// copies) and read only if its error must be scrubbed. The usual one or two
+/// are held inline.
+#[derive(Default)]
+pub(super) struct AttemptSecrets {
+    inline: [Option<HeaderValue>; 2],
+    more: Vec<HeaderValue>,
+}
+
+impl AttemptSecrets {
+    /// Keeps the sensitive values of `headers`, forgetting the last attempt's.
+    pub(super) fn keep_from(&mut self, headers: &HeaderMap) {
+        self.inline = [None, None];
+        self.more.clear();
+        for value in headers.values().filter(|v| v.is_sensitive()) {
+            match self.inline.iter_mut().find(|slot| slot.is_none()) {
+                Some(slot) => *slot = Some(value.clone()),
+                None => self.more.push(value.clone()),
+            }
+        }
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &HeaderValue> {
+        self.inline.iter().flatten().chain(&self.more)
+    }
+}
+
 /// Replaces every occurrence of a secret in `text` with `[REDACTED]`.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_string(), |text, secret| {

@@ -8,6 +8,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::error::RefundError;
@@ -101,6 +102,14 @@ impl ApiRequest {
         Ok(self)
     }
 
+    /// Adds a header whose value the adapter prepared once (a client id): the
+    /// value is shared, not copied, by every request and attempt.
+    pub fn prepared_header(mut self, name: &'static str, value: &HeaderValue) -> Self {
+        self.headers
+            .insert(HeaderName::from_static(name), value.clone());
+        self
+    }
+
     /// Adds a secret header: marked sensitive, scrubbed from error messages.
     pub fn secret_header(
         mut self,
@@ -114,7 +123,10 @@ impl ApiRequest {
     /// Sends `key` in header `name` on every attempt, and names it in
     /// `OutcomeUnknown` if the outcome is lost.
     pub fn idempotency_key(mut self, name: &'static str, key: &IdempotencyKey) -> Self {
-        if let Ok(value) = HeaderValue::from_str(&key.to_string()) {
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        key.as_uuid().hyphenated().encode_lower(&mut text);
+        // Shared from the start: every attempt's copy is a handle, not bytes.
+        if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from_owner(text)) {
             self.headers.insert(HeaderName::from_static(name), value);
         }
         self.idempotency_key = Some(*key);
@@ -180,9 +192,14 @@ impl ApiResponse {
         super::decode_json(provider, &self.body)
     }
 
-    /// The body as a JSON value, for audit (`Refund::raw`).
-    pub fn raw_json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    /// The body as raw JSON text, for audit (`Refund::raw`): copied once and
+    /// checked, not parsed into a tree. JSON `null` when the body is not JSON
+    /// (the typed decode of the same body fails first).
+    pub fn raw_json(&self) -> Box<RawValue> {
+        std::str::from_utf8(&self.body)
+            .ok()
+            .and_then(|text| RawValue::from_string(text.to_owned()).ok())
+            .unwrap_or_default()
     }
 }
 

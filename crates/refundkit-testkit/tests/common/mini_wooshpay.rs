@@ -105,7 +105,7 @@ impl MiniWooshPay {
                 .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
                 .collect();
         }
-        refund.raw = body.clone();
+        refund.raw = serde_json::value::to_raw_value(body).unwrap();
         Ok(refund)
     }
 }

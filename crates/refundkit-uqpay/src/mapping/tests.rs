@@ -53,7 +53,8 @@ fn seed_create_response_decodes_to_the_expected_refund() {
 fn seed_retrieve_response_decodes_to_the_expected_refund() {
     let refund = decode(SEED_RETRIEVE_RESPONSE).unwrap();
     assert_eq!(refund, expected_seed_refund(SEED_RETRIEVE_RESPONSE));
-    assert_eq!(refund.raw["payment_attempt_id"], "PA123456789");
+    let raw: serde_json::Value = serde_json::from_str(refund.raw.get()).unwrap();
+    assert_eq!(raw["payment_attempt_id"], "PA123456789");
 }
 
 #[test]
@@ -346,6 +347,28 @@ fn uqpay_limits_are_checked_before_sending() {
         .build()
         .unwrap();
     assert!(PreparedCreate::prepare(&at_limits, None).is_ok());
+}
+
+#[test]
+fn metadata_length_is_counted_as_serde_json_writes_it() {
+    let texts = [
+        "",
+        "order_6789",
+        "quote \" and backslash \\",
+        "short escapes \u{8}\t\n\u{c}\r",
+        "long escapes \u{0}\u{1f}\u{b}",
+        "delete \u{7f}, non-ASCII é € 😀, a slash /",
+    ];
+    for count in 0..=texts.len() {
+        let metadata: BTreeMap<String, String> = texts
+            .iter()
+            .take(count)
+            .enumerate()
+            .map(|(n, text)| (format!("{text}{n}"), text.to_string()))
+            .collect();
+        let written = serde_json::to_vec(&metadata).unwrap().len();
+        assert_eq!(json_object_len(&metadata), written, "{metadata:?}");
+    }
 }
 
 #[test]

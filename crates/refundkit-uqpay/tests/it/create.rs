@@ -68,7 +68,7 @@ async fn seed_create_request_and_response_round_trip_byte_for_byte() {
     assert_eq!(refund.metadata["order_id"], "order_6789");
     assert_eq!(refund.created_at.unwrap().unix_timestamp(), 1_709_222_400);
     assert_eq!(
-        refund.raw,
+        serde_json::from_str::<Value>(refund.raw.get()).unwrap(),
         serde_json::from_str::<Value>(SEED_CREATE_RESPONSE).unwrap()
     );
 }
