@@ -191,13 +191,25 @@ pub trait ProviderDescriptor: Send + Sync + fmt::Debug {
 /// What is wrong with a provider's config-file section, for an error: the
 /// field serde names when one is unknown or missing, never a value (a
 /// wrong-type message would quote it, so it is described generically).
-pub fn settings_problem(error: &serde_json::Error) -> String {
+fn settings_problem(error: &serde_json::Error) -> String {
     let text = error.to_string();
     if text.starts_with("unknown field") || text.starts_with("missing field") {
         text
     } else {
         "a value has the wrong type".to_owned()
     }
+}
+
+/// A provider's config-file section read into its settings type `S`, for
+/// [`ProviderDescriptor::client_from_settings`]: a problem is a `Config`
+/// error that names the provider and the field, never a value.
+pub fn parse_settings<S: serde::de::DeserializeOwned>(
+    provider: ProviderId,
+    settings: serde_json::Value,
+) -> Result<S, RefundError> {
+    serde_json::from_value(settings).map_err(|error| {
+        RefundError::Config(format!("{provider} settings: {}", settings_problem(&error)))
+    })
 }
 
 /// The descriptor with `id` among `descriptors`.

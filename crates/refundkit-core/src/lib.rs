@@ -90,6 +90,9 @@ pub use status::{FailureReason, RefundStatus};
 pub use validation::ValidationError;
 pub use webhook::{RefundEvent, RefundEventKind, WebhookError};
 
+/// Re-exported for provider authors: `RefundProvider` is an `async_trait`.
+#[doc(no_inline)]
+pub use async_trait::async_trait;
 /// Re-exported so adapters and users name the same versions (as re-exports:
 /// their own docs live with their crates).
 #[doc(no_inline)]

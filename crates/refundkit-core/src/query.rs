@@ -54,6 +54,13 @@ impl ListRefunds {
         self
     }
 
+    /// The same query with filters only one provider understands (read by
+    /// that provider's adapter; another provider refuses them).
+    pub fn provider_options(mut self, options: impl Into<crate::ProviderOptions>) -> Self {
+        self.provider_options = Some(options.into());
+        self
+    }
+
     /// The same query with another page size.
     pub fn page_size(mut self, page_size: u32) -> Self {
         self.page_size = page_size;

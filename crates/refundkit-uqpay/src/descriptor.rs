@@ -100,12 +100,8 @@ impl ProviderDescriptor for UqPayDescriptor {
         settings: serde_json::Value,
         transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-        let settings: UqPaySettings = serde_json::from_value(settings).map_err(|error| {
-            RefundError::Config(format!(
-                "uqpay settings: {}",
-                refundkit_core::descriptor::settings_problem(&error)
-            ))
-        })?;
+        let settings: UqPaySettings =
+            refundkit_core::descriptor::parse_settings(crate::PROVIDER, settings)?;
         Ok(Arc::new(UqPayClient::new(
             settings.into_config(transport)?,
         )?))

@@ -131,13 +131,12 @@ impl UqPayListFilter {
     }
 
     /// `query` with this filter.
-    pub fn apply(self, mut query: ListRefunds) -> ListRefunds {
+    pub fn apply(self, query: ListRefunds) -> ListRefunds {
         let mut options = ProviderOptions::new(PROVIDER);
         if let Some(order_id) = self.merchant_order_id {
             options = options.with(MERCHANT_ORDER_ID, order_id);
         }
-        query.provider_options = Some(options);
-        query
+        query.provider_options(options)
     }
 
     /// The UQPay filter `query` carries.

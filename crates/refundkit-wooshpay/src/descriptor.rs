@@ -72,12 +72,8 @@ impl ProviderDescriptor for WooshPayDescriptor {
         settings: serde_json::Value,
         transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-        let settings: WooshPaySettings = serde_json::from_value(settings).map_err(|error| {
-            RefundError::Config(format!(
-                "wooshpay settings: {}",
-                refundkit_core::descriptor::settings_problem(&error)
-            ))
-        })?;
+        let settings: WooshPaySettings =
+            refundkit_core::descriptor::parse_settings(crate::PROVIDER, settings)?;
         Ok(Arc::new(WooshPayClient::new(
             settings.into_config(transport)?,
         )?))

@@ -104,6 +104,8 @@ pub use providers::builtin_providers;
 pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 
 // The merchant API: what a backend that issues and tracks refunds names.
+/// The type of [`Refund::raw`]: the provider's JSON as text.
+pub use refundkit_core::RawValue;
 pub use refundkit_core::{
     recover_refund, refund_many, wait_for_final, wait_for_final_with_progress, Capabilities,
     Currency, Decimal, ErrorKind, ExposeSecret, FailureReason, IdempotencyKey, ListRefunds, Money,
@@ -122,6 +124,7 @@ pub use refundkit_core::{
 /// scrubber and the metadata stamps. Merchant code does not need it.
 /// `examples/custom-provider` is a whole provider built from it.
 pub mod toolkit {
+    pub use refundkit_core::async_trait;
     pub use refundkit_core::descriptor;
     pub use refundkit_core::transport;
     pub use refundkit_core::webhook;
@@ -130,6 +133,8 @@ pub mod toolkit {
         redact_url, Scrub, Secrets, MAX_PROVIDER_ID_LEN, PAYMENT_METADATA, REDACTED,
         RESERVED_METADATA_PREFIX,
     };
+    /// The JSON crate the descriptor's settings and raw bodies use.
+    pub use serde_json;
 }
 
 /// The UQPay adapter (feature `uqpay`).

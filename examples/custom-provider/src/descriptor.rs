@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use refundkit::toolkit::descriptor::{settings_problem, Lookup, ProviderDescriptor, Variable};
+use refundkit::toolkit::descriptor::{parse_settings, Lookup, ProviderDescriptor, Variable};
 use refundkit::toolkit::transport::TransportConfig;
 use refundkit::toolkit::{redact_url, REDACTED};
 use refundkit::{ProviderId, RefundError, RefundProvider, SecretString};
@@ -68,9 +68,7 @@ impl ProviderDescriptor for LedgerDescriptor {
         settings: serde_json::Value,
         transport: TransportConfig,
     ) -> Result<Arc<dyn RefundProvider>, RefundError> {
-        let settings: LedgerSettings = serde_json::from_value(settings).map_err(|error| {
-            RefundError::Config(format!("ledger settings: {}", settings_problem(&error)))
-        })?;
+        let settings: LedgerSettings = parse_settings(LEDGER, settings)?;
         let config = LedgerConfig::new(&settings.url, settings.api_key)?.with_transport(transport);
         Ok(Arc::new(LedgerClient::new(config)?))
     }

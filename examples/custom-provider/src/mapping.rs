@@ -38,12 +38,17 @@ pub(crate) fn create_body(request: &RefundRequest) -> Result<WireCreate<'_>, Ref
 
 /// A raw refund object (from a list, or a whole answer) decoded.
 pub(crate) fn decode_refund(raw: serde_json::Value) -> Result<Refund, RefundError> {
-    let wire: WireRefund = decode_value(LEDGER, raw.clone())?;
-    to_refund(wire, raw)
+    let text = serde_json::value::to_raw_value(&raw)
+        .map_err(|_| RefundError::decode(LEDGER, "a refund object cannot be kept as text"))?;
+    let wire: WireRefund = decode_value(LEDGER, raw)?;
+    to_refund(wire, text)
 }
 
 /// The normalized refund; `raw` is kept for audit.
-pub(crate) fn to_refund(wire: WireRefund, raw: serde_json::Value) -> Result<Refund, RefundError> {
+pub(crate) fn to_refund(
+    wire: WireRefund,
+    raw: Box<serde_json::value::RawValue>,
+) -> Result<Refund, RefundError> {
     let bad =
         |field: &str, why: String| RefundError::decode(LEDGER, format!("field `{field}` {why}"));
     let currency = Currency::new(&wire.currency)
