@@ -47,6 +47,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod clock;
 pub mod descriptor;
 mod error;
 mod helpers;
@@ -67,6 +68,7 @@ pub mod transport;
 mod validation;
 pub mod webhook;
 
+pub use clock::{system_clock, Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ProviderError, RefundError};
 pub use helpers::{refund_many, wait_for_final, wait_for_final_with_progress, PollPolicy};
 pub use idempotency::IdempotencyKey;

@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderName};
 use refundkit_core::transport::{
     ApiRequest, Authenticator, CredentialGeneration, Operation, Transport,
 };
-use refundkit_core::{OffsetDateTime, ProviderError, RefundError, SecretString};
+use refundkit_core::{Clock, OffsetDateTime, ProviderError, RefundError, SecretString};
 use url::Url;
 
 /// Obtains an access token (no money moves).
@@ -58,6 +58,8 @@ pub(crate) struct TokenAuth {
     client_id: String,
     api_key: SecretString,
     store: Arc<dyn TokenStore>,
+    /// What "now" is when a token's expiry is checked.
+    clock: Arc<dyn Clock>,
     /// The generation last registered with the scrubber: a token from a
     /// shared store may have been minted by another process.
     registered: AtomicU64,
@@ -70,6 +72,7 @@ impl TokenAuth {
         client_id: String,
         api_key: SecretString,
         store: Arc<dyn TokenStore>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             transport,
@@ -77,6 +80,7 @@ impl TokenAuth {
             client_id,
             api_key,
             store,
+            clock,
             registered: AtomicU64::new(u64::MAX),
         }
     }
@@ -85,7 +89,7 @@ impl TokenAuth {
     /// refresh margin of its expiry.
     async fn usable_token(&self) -> Result<AccessToken, RefundError> {
         let stale = match self.store.get().await {
-            Some(token) if !token.needs_refresh(OffsetDateTime::now_utc()) => return Ok(token),
+            Some(token) if !token.needs_refresh(self.clock.now_utc()) => return Ok(token),
             Some(token) => Some(token.generation()),
             None => None,
         };
@@ -221,6 +225,10 @@ mod tests {
 
     /// Auth whose token endpoint is unreachable: any mint fails.
     fn auth(store: Arc<dyn TokenStore>) -> TokenAuth {
+        auth_at(store, refundkit_core::system_clock())
+    }
+
+    fn auth_at(store: Arc<dyn TokenStore>, clock: Arc<dyn Clock>) -> TokenAuth {
         let transport = Transport::new(
             crate::PROVIDER,
             TransportConfig::default().with_retry(RetryPolicy::never()),
@@ -234,6 +242,7 @@ mod tests {
             "client".into(),
             SecretString::from("key"),
             store,
+            clock,
         )
     }
 
@@ -292,5 +301,25 @@ mod tests {
             store.get().await.is_some(),
             "a non-expiry 401 keeps the token"
         );
+    }
+
+    #[tokio::test]
+    async fn token_freshness_is_read_against_the_injected_clock() {
+        let now = OffsetDateTime::now_utc();
+        let clock = refundkit_core::ManualClock::new(now);
+        let store = Arc::new(InMemoryTokenStore::new());
+        store
+            .put(MintedToken {
+                value: SecretString::from("t"),
+                expires_at: now + Duration::from_secs(1800),
+            })
+            .await;
+        let auth = auth_at(store, Arc::new(clock.clone()));
+        // Fresh by the clock: served from the store, no mint (the token
+        // endpoint is unreachable, so a mint would fail).
+        assert!(auth.usable_token().await.is_ok());
+        // Thirty minutes later by the same clock, the token needs a refresh.
+        clock.advance(Duration::from_secs(1800));
+        assert!(auth.usable_token().await.is_err());
     }
 }

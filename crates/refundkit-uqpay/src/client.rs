@@ -129,6 +129,7 @@ impl UqPayClient {
             config.client_id().to_string(),
             config.api_key().clone(),
             store,
+            config.clock().clone(),
         );
         // The config refuses a client id that is not header text.
         let client_id = HeaderValue::from_str(config.client_id()).map_err(|_| {
@@ -227,7 +228,7 @@ impl UqPayClient {
                 Ok(intent_created_at(&intent))
             })
             .await?;
-        for (start, end) in search_windows(OffsetDateTime::now_utc(), created) {
+        for (start, end) in search_windows(self.inner.config.clock().now_utc(), created) {
             let mut page = 1;
             loop {
                 let mut query = ListRefunds::default().page(page).page_size(100);

@@ -2,12 +2,13 @@
 //! and `from_env`. Errors name the setting, never its value.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
 use refundkit_core::transport::{BaseUrl, TransportConfig, TransportSettings};
 use refundkit_core::webhook::DEFAULT_TOLERANCE;
-use refundkit_core::{ExposeSecret, RefundError, SecretString};
+use refundkit_core::{system_clock, Clock, ExposeSecret, RefundError, SecretString};
 
 use crate::currency_cache::CurrencyCheck;
 
@@ -94,6 +95,7 @@ pub struct UqPayConfig {
     webhook_tolerance: Duration,
     transport: TransportConfig,
     token_store: TokenStoreSetting,
+    clock: Arc<dyn Clock>,
 }
 
 impl UqPayConfig {
@@ -110,6 +112,7 @@ impl UqPayConfig {
             webhook_tolerance: DEFAULT_TOLERANCE,
             transport: TransportConfig::default(),
             token_store: TokenStoreSetting::Memory,
+            clock: system_clock(),
         }
     }
 
@@ -218,6 +221,12 @@ impl UqPayConfig {
     pub(crate) fn webhook_secret(&self) -> Option<&SecretString> {
         self.webhook_secret.as_ref()
     }
+
+    /// The clock token expiry and the find-by-key search windows are read
+    /// against (the system clock unless set).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
 }
 
 impl fmt::Debug for UqPayConfig {
@@ -253,6 +262,7 @@ pub struct UqPayConfigBuilder {
     webhook_tolerance: Duration,
     transport: TransportConfig,
     token_store: TokenStoreSetting,
+    clock: Arc<dyn Clock>,
 }
 
 impl UqPayConfigBuilder {
@@ -309,6 +319,13 @@ impl UqPayConfigBuilder {
         self
     }
 
+    /// The clock to read the time from (default: the system clock). Tests
+    /// set a [`refundkit_core::ManualClock`] to age a token without waiting.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Checks every value and returns the configuration.
     pub fn build(self) -> Result<UqPayConfig, RefundError> {
         let config = |message: String| RefundError::Config(message);
@@ -354,6 +371,7 @@ impl UqPayConfigBuilder {
             webhook_tolerance: self.webhook_tolerance,
             transport: self.transport,
             token_store: self.token_store,
+            clock: self.clock,
         })
     }
 }
