@@ -9,15 +9,6 @@ use std::sync::{Arc, RwLock};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{ProviderError, RefundError};
-use crate::money::Money;
-use crate::query::RefundPage;
-use crate::refund::Refund;
-use crate::request::RefundReason;
-use crate::status::{FailureReason, RefundStatus};
-use crate::validation::ValidationError;
-use crate::webhook::WebhookError;
-
 /// What a masked secret is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -172,205 +163,6 @@ impl fmt::Debug for Secrets {
     }
 }
 
-/// A value whose text can be scrubbed of secrets before it leaves the library.
-pub trait Scrub {
-    /// Masks every secret of `secrets` in this value's text.
-    fn scrub(&mut self, secrets: &Secrets);
-}
-
-impl Scrub for String {
-    fn scrub(&mut self, secrets: &Secrets) {
-        secrets.scrub_in_place(self);
-    }
-}
-
-impl<T: Scrub> Scrub for Option<T> {
-    fn scrub(&mut self, secrets: &Secrets) {
-        if let Some(value) = self {
-            value.scrub(secrets);
-        }
-    }
-}
-
-impl<T: Scrub> Scrub for Vec<T> {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.iter_mut().for_each(|value| value.scrub(secrets));
-    }
-}
-
-impl<T: Scrub> Scrub for Box<T> {
-    fn scrub(&mut self, secrets: &Secrets) {
-        (**self).scrub(secrets);
-    }
-}
-
-impl<T: Scrub, E: Scrub> Scrub for Result<T, E> {
-    fn scrub(&mut self, secrets: &Secrets) {
-        match self {
-            Ok(value) => value.scrub(secrets),
-            Err(error) => error.scrub(secrets),
-        }
-    }
-}
-
-impl Scrub for serde_json::Value {
-    fn scrub(&mut self, secrets: &Secrets) {
-        match self {
-            serde_json::Value::String(text) => text.scrub(secrets),
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| v.scrub(secrets)),
-            serde_json::Value::Object(map) => {
-                let keys_with_secrets: Vec<String> = map
-                    .keys()
-                    .filter(|key| secrets.found_in(key))
-                    .cloned()
-                    .collect();
-                for key in keys_with_secrets {
-                    if let Some(value) = map.remove(&key) {
-                        map.insert(secrets.scrub(&key), value);
-                    }
-                }
-                map.values_mut().for_each(|v| v.scrub(secrets));
-            }
-            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
-            }
-        }
-    }
-}
-
-impl Scrub for Refund {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.id.scrub(secrets);
-        self.payment_id.scrub(secrets);
-        self.description.scrub(secrets);
-        if let RefundStatus::Unknown(raw) = &mut self.status {
-            raw.scrub(secrets);
-        }
-        if let Some(RefundReason::Other(raw)) = &mut self.reason {
-            raw.scrub(secrets);
-        }
-        if let Some(FailureReason::Other(raw)) = &mut self.failure {
-            raw.scrub(secrets);
-        }
-        if self.metadata.keys().any(|key| secrets.found_in(key)) {
-            let metadata = std::mem::take(&mut self.metadata);
-            self.metadata = metadata
-                .into_iter()
-                .map(|(key, value)| (secrets.scrub(&key), value))
-                .collect();
-        }
-        self.metadata
-            .values_mut()
-            .for_each(|value| value.scrub(secrets));
-        self.raw.scrub(secrets);
-    }
-}
-
-/// Raw JSON text (`Refund::raw`), scrubbed as its parsed form would be: every
-/// string and key. Without a backslash in the text every string reads as
-/// written, so text holding no secret needs nothing; with an escape (`\u0073`
-/// for `s`, `\/` for `/`) a secret may hide behind it, and with a secret in
-/// it the text is parsed, scrubbed and written again (the rare path).
-impl Scrub for Box<serde_json::value::RawValue> {
-    fn scrub(&mut self, secrets: &Secrets) {
-        let text = self.get();
-        if !text.contains('\\') && !secrets.found_in(text) {
-            return;
-        }
-        // A value that does not parse again (it always should) is dropped
-        // rather than passed on unscrubbed.
-        let scrubbed = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .map(|value| secrets.scrubbed(value))
-            .and_then(|value| serde_json::value::to_raw_value(&value).ok());
-        *self = scrubbed.unwrap_or_default();
-    }
-}
-
-/// Values with no text to mask.
-macro_rules! nothing_to_scrub {
-    ($($type:ty),*) => {$(
-        impl Scrub for $type {
-            fn scrub(&mut self, _secrets: &Secrets) {}
-        }
-    )*};
-}
-
-nothing_to_scrub!((), bool, u64, time::OffsetDateTime);
-
-impl<A: Scrub, B: Scrub> Scrub for (A, B) {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.0.scrub(secrets);
-        self.1.scrub(secrets);
-    }
-}
-
-impl Scrub for Money {
-    /// Digits and a validated currency code: nothing that could be a secret.
-    fn scrub(&mut self, _secrets: &Secrets) {}
-}
-
-impl Scrub for RefundPage {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.refunds.scrub(secrets);
-    }
-}
-
-impl Scrub for ProviderError {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.message.scrub(secrets);
-        self.provider_code.scrub(secrets);
-        self.request_id.scrub(secrets);
-    }
-}
-
-impl Scrub for ValidationError {
-    fn scrub(&mut self, secrets: &Secrets) {
-        self.scrub_message(secrets);
-    }
-}
-
-impl Scrub for WebhookError {
-    fn scrub(&mut self, secrets: &Secrets) {
-        if let WebhookError::MalformedHeader { reason, .. } = self {
-            reason.scrub(secrets);
-        }
-    }
-}
-
-impl Scrub for RefundError {
-    fn scrub(&mut self, secrets: &Secrets) {
-        match self {
-            RefundError::Invalid(error) => error.scrub(secrets),
-            RefundError::Provider(error) => error.scrub(secrets),
-            RefundError::OutcomeUnknown { source, .. } => source.scrub(secrets),
-            RefundError::IntegrityMismatch {
-                refund,
-                expected,
-                actual,
-                ..
-            } => {
-                refund.scrub(secrets);
-                expected.scrub(secrets);
-                actual.scrub(secrets);
-            }
-            RefundError::Transport { message, .. } | RefundError::Decode { message, .. } => {
-                message.scrub(secrets)
-            }
-            RefundError::Config(message) => message.scrub(secrets),
-            RefundError::Webhook(error) => error.scrub(secrets),
-            RefundError::StillPending { refund, .. } => refund.scrub(secrets),
-            RefundError::NothingLeftToRefund { payment_id, .. } => payment_id.scrub(secrets),
-            RefundError::PaymentNotRefundable {
-                payment_id, reason, ..
-            } => {
-                payment_id.scrub(secrets);
-                reason.scrub(secrets);
-            }
-            RefundError::Timeout { .. } | RefundError::Unsupported { .. } => {}
-        }
-    }
-}
-
 /// `url` with any user name and password replaced by `[REDACTED]`, for
 /// `Debug` output and messages. Text that is not a URL is masked whole when
 /// it contains an `@` (it may be a URL with credentials that failed to parse).
@@ -391,10 +183,14 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+mod scrub;
+pub use scrub::Scrub;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::error::{ProviderError, RefundError};
 
     fn secrets() -> Secrets {
         let secrets = Secrets::new();
