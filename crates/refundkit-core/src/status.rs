@@ -15,7 +15,7 @@ pub enum RefundStatus {
     RequiresAction,
     /// The money went back.
     Succeeded,
-    /// The refund failed; see [`Refund::failure`].
+    /// The refund failed; see [`Refund::failure`](crate::Refund::failure).
     Failed,
     /// Canceled before it settled.
     Canceled,
