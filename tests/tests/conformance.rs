@@ -44,8 +44,10 @@ async fn every_compiled_in_provider_has_a_simulated_subject() {
         .iter()
         .map(|descriptor| descriptor.id().to_string())
         .collect();
+    // Every built-in provider comes with a simulator, so the suite runs over
+    // HTTP with faults for each one.
     assert_eq!(subjects, compiled);
-    assert_eq!(subjects, ["uqpay", "wooshpay"]);
+    assert!(!subjects.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
