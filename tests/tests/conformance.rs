@@ -1,9 +1,9 @@
-//! Every provider through the one conformance suite: the UQPay and WooshPay
-//! adapters against their simulators, and the in-memory provider.
+//! Every provider through the one conformance suite: each compiled-in
+//! adapter (through its descriptor) against its simulator, and the
+//! in-memory provider.
 
 use refundkit_testkit::conformance::{self, CheckOutcome, InMemorySubject, Subject};
 use refundkit_testkit::Simulator;
-use refundkit_tests::{uqpay_subject, wooshpay_subject};
 
 async fn passes_every_check(subject: &dyn Subject, http: bool) {
     let report = conformance::run_all(subject).await;
@@ -22,15 +22,11 @@ async fn passes_every_check(subject: &dyn Subject, http: bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uqpay_adapter_conforms() {
+async fn every_compiled_in_adapter_conforms() {
     let sim = Simulator::start().await.unwrap();
-    passes_every_check(&uqpay_subject(&sim), true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wooshpay_adapter_conforms() {
-    let sim = Simulator::start().await.unwrap();
-    passes_every_check(&wooshpay_subject(&sim), true).await;
+    for subject in refundkit_tests::subjects(&sim) {
+        passes_every_check(&subject, true).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,6 @@
 
 use refundkit_testkit::conformance::{self, CaseRefund, FollowUp, Subject};
 use refundkit_testkit::{Fault, Simulator};
-use refundkit_tests::{uqpay_subject, wooshpay_subject};
 
 async fn never_duplicates(subject: &dyn Subject) {
     let rows = conformance::fault_table(subject).await.unwrap();
@@ -65,13 +64,9 @@ async fn never_duplicates(subject: &dyn Subject) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uqpay_fault_table() {
+async fn every_compiled_in_adapter_never_duplicates_under_any_fault() {
     let sim = Simulator::start().await.unwrap();
-    never_duplicates(&uqpay_subject(&sim)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wooshpay_fault_table() {
-    let sim = Simulator::start().await.unwrap();
-    never_duplicates(&wooshpay_subject(&sim)).await;
+    for subject in refundkit_tests::subjects(&sim) {
+        never_duplicates(&subject).await;
+    }
 }
