@@ -31,23 +31,23 @@ pub fn refunds() -> Result<Refunds, RefundError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use refundkit::uqpay::TOKEN_STORE_VAR;
+    use refundkit::uqpay::ENV_TOKEN_STORE;
 
     #[test]
     fn the_token_store_defaults_to_file_and_the_variable_wins() {
         let unset = |_: &str| None;
         assert_eq!(
-            with_cli_defaults(TOKEN_STORE_VAR, unset).as_deref(),
+            with_cli_defaults(ENV_TOKEN_STORE, unset).as_deref(),
             Some("file")
         );
         let empty = |_: &str| Some(" ".to_string());
         assert_eq!(
-            with_cli_defaults(TOKEN_STORE_VAR, empty).as_deref(),
+            with_cli_defaults(ENV_TOKEN_STORE, empty).as_deref(),
             Some("file")
         );
         let memory = |_: &str| Some("memory".to_string());
         assert_eq!(
-            with_cli_defaults(TOKEN_STORE_VAR, memory).as_deref(),
+            with_cli_defaults(ENV_TOKEN_STORE, memory).as_deref(),
             Some("memory")
         );
         assert_eq!(with_cli_defaults("UQPAY_CLIENT_ID", unset), None);

@@ -12,19 +12,25 @@ use refundkit_core::{system_clock, Clock, ExposeSecret, RefundError, SecretStrin
 
 use crate::currency_cache::CurrencyCheck;
 
-use crate::store::{TokenStoreSetting, TOKEN_STORE_VAR};
+use crate::store::{TokenStoreSetting, ENV_TOKEN_STORE};
 
 /// The UQPay sandbox API base URL.
 pub const SANDBOX_BASE_URL: &str = "https://api-sandbox.uqpaytech.com/api";
 /// The UQPay production API base URL.
 pub const PRODUCTION_BASE_URL: &str = "https://api.uqpay.com/api";
 
-pub(crate) const CLIENT_ID_VAR: &str = "UQPAY_CLIENT_ID";
-pub(crate) const API_KEY_VAR: &str = "UQPAY_API_KEY";
-pub(crate) const ENVIRONMENT_VAR: &str = "UQPAY_ENVIRONMENT";
-pub(crate) const BASE_URL_VAR: &str = "UQPAY_BASE_URL";
-pub(crate) const ON_BEHALF_OF_VAR: &str = "UQPAY_ON_BEHALF_OF";
-pub(crate) const WEBHOOK_SECRET_VAR: &str = "UQPAY_WEBHOOK_SECRET";
+/// The variable holding the API client id (sent as `x-client-id`).
+pub const ENV_CLIENT_ID: &str = "UQPAY_CLIENT_ID";
+/// The variable holding the API key.
+pub const ENV_API_KEY: &str = "UQPAY_API_KEY";
+/// The variable choosing the environment: `sandbox` or `production`.
+pub const ENV_ENVIRONMENT: &str = "UQPAY_ENVIRONMENT";
+/// The optional variable overriding the base URL (simulators, proxies).
+pub const ENV_BASE_URL: &str = "UQPAY_BASE_URL";
+/// The optional variable naming the default connected sub-account (a UUID).
+pub const ENV_ON_BEHALF_OF: &str = "UQPAY_ON_BEHALF_OF";
+/// The optional variable holding the webhook signing secret.
+pub const ENV_WEBHOOK_SECRET: &str = "UQPAY_WEBHOOK_SECRET";
 
 /// Which UQPay environment to talk to. Credentials of one do not work on the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,27 +140,27 @@ impl UqPayConfig {
         let required = |name: &str| {
             optional(name).ok_or_else(|| RefundError::Config(format!("{name} is missing or empty")))
         };
-        let client_id = required(CLIENT_ID_VAR)?;
-        let api_key = SecretString::from(required(API_KEY_VAR)?);
+        let client_id = required(ENV_CLIENT_ID)?;
+        let api_key = SecretString::from(required(ENV_API_KEY)?);
         // With UQPAY_BASE_URL the URL is given, so the environment may be
         // left out (it then only labels the configuration: sandbox).
-        let environment = match (optional(ENVIRONMENT_VAR), optional(BASE_URL_VAR)) {
+        let environment = match (optional(ENV_ENVIRONMENT), optional(ENV_BASE_URL)) {
             (None, Some(_)) => Environment::Sandbox,
-            _ => Environment::from_setting(&required(ENVIRONMENT_VAR)?).ok_or_else(|| {
-                RefundError::Config(format!("{ENVIRONMENT_VAR} must be sandbox or production"))
+            _ => Environment::from_setting(&required(ENV_ENVIRONMENT)?).ok_or_else(|| {
+                RefundError::Config(format!("{ENV_ENVIRONMENT} must be sandbox or production"))
             })?,
         };
         let mut builder = Self::builder(client_id, api_key).environment(environment);
-        if let Some(url) = optional(BASE_URL_VAR) {
+        if let Some(url) = optional(ENV_BASE_URL) {
             builder = builder.base_url(&url);
         }
-        if let Some(account) = optional(ON_BEHALF_OF_VAR) {
+        if let Some(account) = optional(ENV_ON_BEHALF_OF) {
             builder = builder.on_behalf_of(account);
         }
-        if let Some(secret) = optional(WEBHOOK_SECRET_VAR) {
+        if let Some(secret) = optional(ENV_WEBHOOK_SECRET) {
             builder = builder.webhook_secret(SecretString::from(secret));
         }
-        if let Some(store) = optional(TOKEN_STORE_VAR) {
+        if let Some(store) = optional(ENV_TOKEN_STORE) {
             builder = builder.token_store(TokenStoreSetting::parse(&store, &lookup)?);
         }
         let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
@@ -331,31 +337,31 @@ impl UqPayConfigBuilder {
         let config = |message: String| RefundError::Config(message);
         let client_id = self.client_id.trim().to_string();
         if client_id.is_empty() {
-            return Err(config(format!("{CLIENT_ID_VAR} must not be empty")));
+            return Err(config(format!("{ENV_CLIENT_ID} must not be empty")));
         }
         if HeaderValue::from_str(&client_id).is_err() {
-            return Err(config(format!("{CLIENT_ID_VAR} is not valid header text")));
+            return Err(config(format!("{ENV_CLIENT_ID} is not valid header text")));
         }
         let api_key = self.api_key.expose_secret();
         if api_key.trim().is_empty() {
-            return Err(config(format!("{API_KEY_VAR} must not be empty")));
+            return Err(config(format!("{ENV_API_KEY} must not be empty")));
         }
         if HeaderValue::from_str(api_key).is_err() {
-            return Err(config(format!("{API_KEY_VAR} is not valid header text")));
+            return Err(config(format!("{ENV_API_KEY} is not valid header text")));
         }
         if let Some(secret) = &self.webhook_secret {
             if secret.expose_secret().is_empty() {
-                return Err(config(format!("{WEBHOOK_SECRET_VAR} must not be empty")));
+                return Err(config(format!("{ENV_WEBHOOK_SECRET} must not be empty")));
             }
         }
         let base_url = match &self.base_url {
-            Some(url) => BaseUrl::parse(BASE_URL_VAR, url)?,
-            None => BaseUrl::parse(BASE_URL_VAR, self.environment.base_url())?,
+            Some(url) => BaseUrl::parse(ENV_BASE_URL, url)?,
+            None => BaseUrl::parse(ENV_BASE_URL, self.environment.base_url())?,
         };
         let on_behalf_of = match self.on_behalf_of {
             Some(account) => Some(crate::mapping::sub_account_id(&account).map_err(|_| {
                 config(format!(
-                    "{ON_BEHALF_OF_VAR} (on_behalf_of) must be a sub-account UUID"
+                    "{ENV_ON_BEHALF_OF} (on_behalf_of) must be a sub-account UUID"
                 ))
             })?),
             None => None,
@@ -388,7 +394,7 @@ impl fmt::Debug for UqPayConfigBuilder {
                 &self
                     .base_url
                     .as_ref()
-                    .map(|url| match BaseUrl::parse(BASE_URL_VAR, url) {
+                    .map(|url| match BaseUrl::parse(ENV_BASE_URL, url) {
                         Ok(url) => url.to_string(),
                         Err(_) => "[invalid]".to_string(),
                     }),

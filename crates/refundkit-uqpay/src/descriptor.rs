@@ -14,9 +14,9 @@ use refundkit_core::{
 use serde::Deserialize;
 
 use crate::config::{
-    API_KEY_VAR, BASE_URL_VAR, CLIENT_ID_VAR, ENVIRONMENT_VAR, ON_BEHALF_OF_VAR, WEBHOOK_SECRET_VAR,
+    ENV_API_KEY, ENV_BASE_URL, ENV_CLIENT_ID, ENV_ENVIRONMENT, ENV_ON_BEHALF_OF, ENV_WEBHOOK_SECRET,
 };
-use crate::{webhook, Environment, TokenStoreSetting, UqPayClient, UqPayConfig, TOKEN_STORE_VAR};
+use crate::{webhook, Environment, TokenStoreSetting, UqPayClient, UqPayConfig, ENV_TOKEN_STORE};
 
 /// UQPay's descriptor, for the facade's `from_env`/`from_config`, the CLI
 /// and the testkit.
@@ -39,20 +39,20 @@ pub static DESCRIPTOR: UqPayDescriptor = UqPayDescriptor;
 pub struct UqPayDescriptor;
 
 const VARIABLES: &[Variable] = &[
-    Variable::new(CLIENT_ID_VAR, "API client id (x-client-id)").selects(),
-    Variable::new(API_KEY_VAR, "API key").secret().selects(),
+    Variable::new(ENV_CLIENT_ID, "API client id (x-client-id)").selects(),
+    Variable::new(ENV_API_KEY, "API key").secret().selects(),
     Variable::new(
-        ENVIRONMENT_VAR,
+        ENV_ENVIRONMENT,
         "sandbox or production (optional with UQPAY_BASE_URL)",
     ),
     Variable::new(
-        BASE_URL_VAR,
+        ENV_BASE_URL,
         "overrides the environment's URL (tests, proxies)",
     ),
-    Variable::new(ON_BEHALF_OF_VAR, "default connected sub-account (a UUID)"),
-    Variable::new(WEBHOOK_SECRET_VAR, "webhook signing secret").secret(),
+    Variable::new(ENV_ON_BEHALF_OF, "default connected sub-account (a UUID)"),
+    Variable::new(ENV_WEBHOOK_SECRET, "webhook signing secret").secret(),
     Variable::new(
-        TOKEN_STORE_VAR,
+        ENV_TOKEN_STORE,
         "where the access token is shared: memory, file, file:PATH, redis://…",
     )
     .secret(),
@@ -71,7 +71,7 @@ const OPTION_NAMES: &[Variable] = &[
 
 /// A short-lived process keeps the token in a file so the next run reuses
 /// it instead of minting one (each mint invalidates the tokens before it).
-const SHORT_LIVED_DEFAULTS: &[(&str, &str)] = &[(TOKEN_STORE_VAR, "file")];
+const SHORT_LIVED_DEFAULTS: &[(&str, &str)] = &[(ENV_TOKEN_STORE, "file")];
 
 impl ProviderDescriptor for UqPayDescriptor {
     fn id(&self) -> ProviderId {
@@ -108,7 +108,7 @@ impl ProviderDescriptor for UqPayDescriptor {
     }
 
     fn webhook_secret_variable(&self) -> Option<&'static str> {
-        Some(WEBHOOK_SECRET_VAR)
+        Some(ENV_WEBHOOK_SECRET)
     }
 
     fn verify_webhook(

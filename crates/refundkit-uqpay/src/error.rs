@@ -19,7 +19,7 @@ impl ErrorClassifier for UqPayErrorClassifier {
     }
 
     fn classify(&self, operation: Operation, response: &ErrorResponse) -> ProviderError {
-        classify(
+        classify_error(
             operation,
             response.status,
             &response.headers,
@@ -104,7 +104,7 @@ impl ErrorBody {
 }
 
 /// Classifies one UQPay error answer.
-pub(crate) fn classify(
+pub(crate) fn classify_error(
     operation: Operation,
     status: u16,
     headers: &HeaderMap,
@@ -112,7 +112,7 @@ pub(crate) fn classify(
 ) -> ProviderError {
     let parsed = ErrorBody::parse(body);
     let kind = match &parsed {
-        Some(parsed) => kind_of(operation, status, parsed),
+        Some(parsed) => kind_for(operation, status, parsed),
         None => kind_by_status(status).unwrap_or(ErrorKind::Other),
     };
     let message = match &parsed {
@@ -152,7 +152,7 @@ fn kind_by_status(status: u16) -> Option<ErrorKind> {
     }
 }
 
-fn kind_of(operation: Operation, status: u16, body: &ErrorBody) -> ErrorKind {
+fn kind_for(operation: Operation, status: u16, body: &ErrorBody) -> ErrorKind {
     if let Some(kind) = kind_by_status(status) {
         return kind;
     }

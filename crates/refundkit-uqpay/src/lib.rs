@@ -67,7 +67,8 @@ pub mod webhook;
 
 pub use client::UqPayClient;
 pub use config::{
-    Environment, UqPayConfig, UqPayConfigBuilder, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
+    Environment, UqPayConfig, UqPayConfigBuilder, ENV_API_KEY, ENV_BASE_URL, ENV_CLIENT_ID,
+    ENV_ENVIRONMENT, ENV_ON_BEHALF_OF, ENV_WEBHOOK_SECRET, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
 };
 pub use currency_cache::CurrencyCheck;
 pub use descriptor::{UqPayDescriptor, UqPaySettings, DESCRIPTOR};
@@ -75,8 +76,8 @@ pub use options::{UqPayListFilter, UqPayOptions};
 #[cfg(feature = "redis")]
 pub use store::RedisTokenStore;
 pub use store::{
-    refresh_lock_ttl, FileTokenStore, TokenStoreError, TokenStoreSetting, PROBE_INTERVAL,
-    STORE_TIMEOUT, TOKEN_STORE_VAR,
+    refresh_lock_ttl, FileTokenStore, TokenStoreError, TokenStoreSetting, ENV_TOKEN_STORE,
+    PROBE_INTERVAL, STORE_TIMEOUT,
 };
 pub use token::{
     AccessToken, InMemoryTokenStore, MintedToken, TokenMinter, TokenStore, REFRESH_MARGIN,

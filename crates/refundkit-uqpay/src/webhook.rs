@@ -39,7 +39,7 @@ pub const TIMESTAMP_HEADER: &str = "x-wk-timestamp";
 ///   "payment_intent_id":"PI1","amount":"8.88","currency":"SGD","refund_status":"SUCCEEDED"}}"#;
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("x-wk-timestamp", "1776074262".parse()?);
-/// headers.insert("x-wk-signature", webhook::sign(&secret, body, "1776074262").parse()?);
+/// headers.insert("x-wk-signature", webhook::sign(&secret, body, 1776074262).parse()?);
 ///
 /// let now = OffsetDateTime::from_unix_timestamp(1776074262)?;
 /// let event = webhook::verify_and_parse(&secret, &headers, body, now)?;
@@ -64,15 +64,18 @@ pub fn verify_and_parse_with_tolerance(
     now: OffsetDateTime,
     tolerance: Duration,
 ) -> Result<RefundEvent, WebhookError> {
-    let signed_at = verify(secret, headers, raw_body, now, tolerance)?;
+    let signed_at = verify_signature(secret, headers, raw_body, now, tolerance)?;
     parse_event(raw_body, signed_at)
 }
 
-/// The `x-wk-signature` value UQPay sends for `raw_body` and `timestamp_header`
-/// (lower-case hex), for building test deliveries.
-pub fn sign(secret: &SecretString, raw_body: &[u8], timestamp_header: &str) -> String {
+/// The `x-wk-signature` value (lower-case hex) UQPay sends for `raw_body`
+/// delivered at `timestamp` (Unix seconds, or milliseconds as UQPay also
+/// sends), whose `x-wk-timestamp` header is `timestamp` as decimal text. For
+/// your own fixtures and tests.
+pub fn sign(secret: &SecretString, raw_body: &[u8], timestamp: i64) -> String {
+    let timestamp = timestamp.to_string();
     // HMAC accepts keys of any length, so there is always a MAC.
-    signature_mac(secret, raw_body, timestamp_header)
+    signature_mac(secret, raw_body, &timestamp)
         .map(hex::encode)
         .unwrap_or_default()
 }
@@ -89,7 +92,7 @@ fn signature_mac(
 }
 
 /// Checks signature then timestamp; returns when the delivery was signed.
-fn verify(
+fn verify_signature(
     secret: &SecretString,
     headers: &HeaderMap,
     raw_body: &[u8],
@@ -151,10 +154,10 @@ fn parse_event(raw_body: &[u8], signed_at: OffsetDateTime) -> Result<RefundEvent
 mod tests {
     use super::*;
 
-    fn signed(body: &str, timestamp: &str) -> HeaderMap {
+    fn signed(body: &str, timestamp: i64) -> HeaderMap {
         let secret = SecretString::from("s3cret");
         let mut headers = HeaderMap::new();
-        headers.insert(TIMESTAMP_HEADER, timestamp.parse().unwrap());
+        headers.insert(TIMESTAMP_HEADER, timestamp.into());
         headers.insert(
             SIGNATURE_HEADER,
             sign(&secret, body.as_bytes(), timestamp).parse().unwrap(),
@@ -164,7 +167,7 @@ mod tests {
 
     fn parse(body: &str) -> Result<RefundEvent, WebhookError> {
         let now = OffsetDateTime::from_unix_timestamp(1_776_074_262).unwrap();
-        let headers = signed(body, "1776074262");
+        let headers = signed(body, 1_776_074_262);
         verify_and_parse(
             &SecretString::from("s3cret"),
             &headers,
@@ -216,7 +219,7 @@ mod tests {
     #[test]
     fn empty_secret_is_no_secret() {
         let now = OffsetDateTime::from_unix_timestamp(1_776_074_262).unwrap();
-        let error = verify_and_parse(&SecretString::from(""), &signed("{}", "1"), b"{}", now);
+        let error = verify_and_parse(&SecretString::from(""), &signed("{}", 1), b"{}", now);
         assert_eq!(error.unwrap_err(), WebhookError::NoSecret);
     }
 }

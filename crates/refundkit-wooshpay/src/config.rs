@@ -348,5 +348,4 @@ fn check_host_matches_mode(base_url: &BaseUrl, mode: KeyMode) -> Result<(), Refu
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -184,5 +184,4 @@ impl ErrorClassifier for WooshPayErrorClassifier {
 }
 
 #[cfg(test)]
-#[path = "error_tests.rs"]
 mod tests;

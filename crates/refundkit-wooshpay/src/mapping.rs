@@ -367,5 +367,4 @@ fn metadata_from_wire(metadata: BTreeMap<String, Value>) -> BTreeMap<String, Str
 }
 
 #[cfg(test)]
-#[path = "mapping_tests.rs"]
 mod tests;

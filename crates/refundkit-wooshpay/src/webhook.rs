@@ -37,7 +37,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::mapping::{refund_from_wire, CurrencyExponents};
-use crate::wire::{WireEvent, WireRefund};
+use crate::wire::{WireRefund, WireWebhookEvent};
 
 /// The signature header as WooshPay documents it.
 pub const SIGNATURE_HEADER: &str = "Wooshpay-Signature";
@@ -105,7 +105,7 @@ pub fn verify_signature(
         .ok_or(WebhookError::MissingHeader(SIGNATURE_HEADER))?;
     let parsed = parse_signature_header(value)?;
     let signed_at = parse_unix_timestamp(SIGNATURE_HEADER, parsed.timestamp)?;
-    let expected = mac(secret, parsed.timestamp, raw_body)?;
+    let expected = signature_mac(secret, parsed.timestamp, raw_body)?;
     // Check every v1 without stopping early, so timing does not tell which matched.
     let matched = parsed.signatures.iter().fold(false, |matched, signature| {
         matched | hex_signature_matches(&expected, signature)
@@ -121,8 +121,8 @@ pub fn verify_signature(
 /// seconds): `t=…,v1=…`. For your own fixtures and tests.
 pub fn sign(secret: &SecretString, raw_body: &[u8], timestamp: i64) -> String {
     let timestamp = timestamp.to_string();
-    // HMAC takes keys of any length, so `mac` cannot fail here.
-    let signature = mac(secret, &timestamp, raw_body)
+    // HMAC takes keys of any length, so `signature_mac` cannot fail here.
+    let signature = signature_mac(secret, &timestamp, raw_body)
         .map(hex::encode)
         .unwrap_or_default();
     format!("t={timestamp},v1={signature}")
@@ -163,7 +163,11 @@ fn parse_signature_header(value: &str) -> Result<SignatureHeader<'_>, WebhookErr
 }
 
 /// HMAC-SHA256 of `"{timestamp}.{body}"` keyed with the secret's bytes.
-fn mac(secret: &SecretString, timestamp: &str, body: &[u8]) -> Result<Vec<u8>, WebhookError> {
+fn signature_mac(
+    secret: &SecretString,
+    timestamp: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, WebhookError> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
         .map_err(|_| WebhookError::SignatureMismatch)?;
     mac.update(timestamp.as_bytes());
@@ -179,7 +183,7 @@ fn parse_event(
     exponents: &CurrencyExponents,
 ) -> Result<RefundEvent, WebhookError> {
     let invalid = |why: String| WebhookError::InvalidPayload(why);
-    let event: WireEvent =
+    let event: WireWebhookEvent =
         serde_json::from_slice(raw_body).map_err(|e| invalid(format!("not a JSON event: {e}")))?;
     let event_type = event.event_type.unwrap_or_default();
     let object = event.data.and_then(|data| data.object);

@@ -83,18 +83,18 @@ pub(crate) enum WireInteger {
 
 /// An event delivered to a webhook endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub(crate) struct WireEvent {
+pub(crate) struct WireWebhookEvent {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default, rename = "type")]
     pub event_type: Option<String>,
     #[serde(default)]
-    pub data: Option<WireEventData>,
+    pub data: Option<WireWebhookEventData>,
 }
 
 /// `data` of an event: the object it is about.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub(crate) struct WireEventData {
+pub(crate) struct WireWebhookEventData {
     #[serde(default)]
     pub object: Option<Value>,
 }

@@ -10,9 +10,9 @@ fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 }
 
 const COMPLETE: [(&str, &str); 3] = [
-    (CLIENT_ID_VAR, "client-1"),
-    (API_KEY_VAR, "key-very-secret-123"),
-    (ENVIRONMENT_VAR, "production"),
+    (ENV_CLIENT_ID, "client-1"),
+    (ENV_API_KEY, "key-very-secret-123"),
+    (ENV_ENVIRONMENT, "production"),
 ];
 
 #[test]
@@ -29,7 +29,7 @@ fn complete_environment_builds_a_production_config() {
 
 #[test]
 fn each_missing_or_empty_required_variable_is_named() {
-    for name in [CLIENT_ID_VAR, API_KEY_VAR, ENVIRONMENT_VAR] {
+    for name in [ENV_CLIENT_ID, ENV_API_KEY, ENV_ENVIRONMENT] {
         for replacement in [None, Some(" ")] {
             let mut pairs: Vec<(&str, &str)> = COMPLETE
                 .iter()
@@ -50,9 +50,9 @@ fn each_missing_or_empty_required_variable_is_named() {
 #[test]
 fn bad_values_are_named_without_echoing_them() {
     let cases = [
-        (ENVIRONMENT_VAR, "staging-xyz"),
-        (BASE_URL_VAR, "http://api.example.com/secretpath"),
-        (ON_BEHALF_OF_VAR, "not-a-uuid-value"),
+        (ENV_ENVIRONMENT, "staging-xyz"),
+        (ENV_BASE_URL, "http://api.example.com/secretpath"),
+        (ENV_ON_BEHALF_OF, "not-a-uuid-value"),
     ];
     for (name, value) in cases {
         let mut pairs: Vec<(&str, &str)> = COMPLETE.to_vec();
@@ -69,9 +69,9 @@ fn bad_values_are_named_without_echoing_them() {
 #[test]
 fn optional_variables_are_applied() {
     let mut pairs = COMPLETE.to_vec();
-    pairs.push((BASE_URL_VAR, "http://127.0.0.1:9/api"));
-    pairs.push((ON_BEHALF_OF_VAR, "3F2504E0-4F89-41D3-9A0C-0305E82C3301"));
-    pairs.push((WEBHOOK_SECRET_VAR, "whsec"));
+    pairs.push((ENV_BASE_URL, "http://127.0.0.1:9/api"));
+    pairs.push((ENV_ON_BEHALF_OF, "3F2504E0-4F89-41D3-9A0C-0305E82C3301"));
+    pairs.push((ENV_WEBHOOK_SECRET, "whsec"));
     let config = UqPayConfig::from_lookup(lookup(&pairs)).unwrap();
     assert_eq!(
         config.base_url().as_url().as_str(),

@@ -294,7 +294,7 @@ fn every_documented_error_body_gets_its_kind_and_retryability() {
         ),
     ];
     for (operation, status, body, kind, code, retryable) in table {
-        let error = classify(operation, status, &HeaderMap::new(), body.as_bytes());
+        let error = classify_error(operation, status, &HeaderMap::new(), body.as_bytes());
         let row = format!("{operation:?} {status} {body}");
         assert_eq!(error.kind, kind, "{row}");
         assert_eq!(error.status, status, "{row}");
@@ -308,7 +308,7 @@ fn every_documented_error_body_gets_its_kind_and_retryability() {
 #[test]
 fn messages_come_from_message_then_error_then_the_status() {
     let message = |status, body: &str| {
-        classify(GetRefund, status, &HeaderMap::new(), body.as_bytes()).message
+        classify_error(GetRefund, status, &HeaderMap::new(), body.as_bytes()).message
     };
     assert_eq!(
         message(
@@ -327,6 +327,6 @@ fn messages_come_from_message_then_error_then_the_status() {
 fn request_id_header_is_kept() {
     let mut headers = HeaderMap::new();
     headers.insert("x-request-id", "req-42".parse().unwrap());
-    let error = classify(GetRefund, 500, &headers, b"");
+    let error = classify_error(GetRefund, 500, &headers, b"");
     assert_eq!(error.request_id.as_deref(), Some("req-42"));
 }

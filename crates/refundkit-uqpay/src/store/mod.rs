@@ -32,7 +32,7 @@ pub use file::FileTokenStore;
 pub use outage::PROBE_INTERVAL;
 #[cfg(feature = "redis")]
 pub use redis::RedisTokenStore;
-pub use setting::{TokenStoreSetting, TOKEN_STORE_VAR};
+pub use setting::{TokenStoreSetting, ENV_TOKEN_STORE};
 
 /// The longest any one store operation (a read, a lock attempt, a write) may
 /// take before the store counts as unavailable and the refund goes on with

@@ -14,7 +14,7 @@ use super::backend::Backend;
 use super::error::TokenStoreError;
 use super::redis_connection::{open, Connection};
 use super::seal::{environment_name, Sealer};
-use super::setting::TOKEN_STORE_VAR;
+use super::setting::ENV_TOKEN_STORE;
 use super::shared::SharedStore;
 use super::{refresh_lock_ttl, short_hash};
 use crate::config::UqPayConfig;
@@ -104,7 +104,7 @@ impl RedisTokenStore {
     /// never the URL.
     pub fn new(url: &SecretString, config: &UqPayConfig) -> Result<Self, RefundError> {
         let client = Client::open(url.expose_secret()).map_err(|_| {
-            RefundError::Config(format!("{TOKEN_STORE_VAR} is not a valid Redis URL"))
+            RefundError::Config(format!("{ENV_TOKEN_STORE} is not a valid Redis URL"))
         })?;
         let environment = environment_name(config.environment());
         let tag = format!(

@@ -13,7 +13,7 @@ use crate::token::{InMemoryTokenStore, TokenStore};
 
 /// The variable choosing the token store: `memory`, `file`, `file:PATH`,
 /// `redis://…` or `rediss://…`.
-pub const TOKEN_STORE_VAR: &str = "UQPAY_TOKEN_STORE";
+pub const ENV_TOKEN_STORE: &str = "UQPAY_TOKEN_STORE";
 
 /// Where a client keeps its UQPay token (`UQPAY_TOKEN_STORE`).
 ///
@@ -55,14 +55,14 @@ impl TokenStoreSetting {
         if text.eq_ignore_ascii_case("file") {
             return Self::default_directory(lookup).map(Self::File).ok_or_else(|| {
                 RefundError::Config(format!(
-                    "{TOKEN_STORE_VAR}=file needs XDG_CACHE_HOME or HOME to find the cache directory; use file:PATH"
+                    "{ENV_TOKEN_STORE}=file needs XDG_CACHE_HOME or HOME to find the cache directory; use file:PATH"
                 ))
             });
         }
         if let Some(path) = text.strip_prefix("file:") {
             if path.trim().is_empty() {
                 return Err(RefundError::Config(format!(
-                    "{TOKEN_STORE_VAR}=file:PATH needs a directory"
+                    "{ENV_TOKEN_STORE}=file:PATH needs a directory"
                 )));
             }
             return Ok(Self::File(PathBuf::from(path)));
@@ -72,7 +72,7 @@ impl TokenStoreSetting {
             return Ok(Self::Redis(SecretString::from(text.to_string())));
         }
         Err(RefundError::Config(format!(
-            "{TOKEN_STORE_VAR} must be memory, file, file:PATH, redis://… or rediss://…"
+            "{ENV_TOKEN_STORE} must be memory, file, file:PATH, redis://… or rediss://…"
         )))
     }
 
@@ -96,7 +96,7 @@ impl TokenStoreSetting {
             Self::Redis(url) => Ok(Arc::new(super::RedisTokenStore::new(url, config)?)),
             #[cfg(not(feature = "redis"))]
             Self::Redis(_) => Err(RefundError::Config(format!(
-                "{TOKEN_STORE_VAR} names a Redis server, but refundkit-uqpay was built without its `redis` feature"
+                "{ENV_TOKEN_STORE} names a Redis server, but refundkit-uqpay was built without its `redis` feature"
             ))),
         }
     }
@@ -179,7 +179,7 @@ mod tests {
             let error = TokenStoreSetting::parse(value, &nothing)
                 .unwrap_err()
                 .to_string();
-            assert!(error.contains(TOKEN_STORE_VAR), "{error}");
+            assert!(error.contains(ENV_TOKEN_STORE), "{error}");
             assert!(error.contains(needle), "{error}");
             assert!(!error.contains("hunter2"), "{error}");
         }

@@ -228,24 +228,21 @@ async fn a_400_refuses_a_create_only_when_its_body_is_a_documented_uqpay_error()
 }
 
 const WEBHOOK_SECRET: &str = "uqpay-webhook-secret-example";
-const SIGNED_AT: &str = "1776074262";
+const SIGNED_AT: i64 = 1_776_074_262;
 const EVENT: &str = r#"{"event_name":"ACQUIRING","event_type":"acquiring.refund.succeeded","event_id":"ff65da37-6fcc-4e3a-a418-547b349aee8b","data":{"payment_refund_id":"RF1","payment_intent_id":"PI1","amount":"8.88","currency":"SGD","refund_status":"SUCCEEDED"}}"#;
 
 /// A correctly signed delivery of [`EVENT`] at [`SIGNED_AT`].
 fn signed_headers() -> HeaderMap {
     let secret = SecretString::from(WEBHOOK_SECRET);
     let mut headers = HeaderMap::new();
-    headers.insert(
-        webhook::TIMESTAMP_HEADER,
-        HeaderValue::from_static(SIGNED_AT),
-    );
+    headers.insert(webhook::TIMESTAMP_HEADER, HeaderValue::from(SIGNED_AT));
     let signature = webhook::sign(&secret, EVENT.as_bytes(), SIGNED_AT);
     headers.insert(webhook::SIGNATURE_HEADER, signature.parse().unwrap());
     headers
 }
 
 fn verify(headers: &HeaderMap) -> Result<refundkit_core::RefundEvent, WebhookError> {
-    let now = OffsetDateTime::from_unix_timestamp(SIGNED_AT.parse().unwrap()).unwrap();
+    let now = OffsetDateTime::from_unix_timestamp(SIGNED_AT).unwrap();
     webhook::verify_and_parse(
         &SecretString::from(WEBHOOK_SECRET),
         headers,

@@ -124,7 +124,11 @@ fn valid_vectors_parse_into_the_refund_event() {
 #[test]
 fn sign_reproduces_the_official_signatures() {
     for vector in uqpay_vectors().iter().filter(|v| v.valid) {
-        let timestamp = vector.headers["x-wk-timestamp"].to_str().unwrap();
+        let timestamp: i64 = vector.headers["x-wk-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let signature = webhook::sign(&vector.secret, vector.body.as_bytes(), timestamp);
         assert_eq!(
             signature,

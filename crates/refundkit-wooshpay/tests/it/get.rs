@@ -1,9 +1,7 @@
 //! `GET /v1/refunds/{id}`, status mapping over HTTP, and the operations
 //! WooshPay does not document.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use refundkit_core::{
     FailureReason, ListRefunds, Money, RefundError, RefundId, RefundProvider, RefundReason,
@@ -29,10 +27,7 @@ async fn get_sends_basic_auth_and_maps_the_refund() {
         })
         .await;
 
-    let refund = client(&server)
-        .get_refund(&RefundId::new(REFUND).unwrap())
-        .await
-        .unwrap();
+    let refund = client(&server).get_refund(&refund_id()).await.unwrap();
 
     mock.assert_calls_async(1).await;
     assert_eq!(refund.status, RefundStatus::Failed);
@@ -94,7 +89,7 @@ async fn every_status_maps_and_an_unknown_one_is_kept_raw() {
 #[tokio::test]
 async fn seed_response_example_on_a_get_is_a_decode_error() {
     let server = MockServer::start_async().await;
-    let seed = include_str!("../../../tests/fixtures/seeds/wooshpay_create_response.json");
+    let seed = include_str!("../../../../tests/fixtures/seeds/wooshpay_create_response.json");
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/refunds/string");
@@ -153,7 +148,7 @@ async fn list_and_cancel_are_unsupported_and_send_nothing() {
             ..
         })
     ));
-    let cancel = client.cancel_refund(&RefundId::new(REFUND).unwrap()).await;
+    let cancel = client.cancel_refund(&refund_id()).await;
     assert!(matches!(
         cancel,
         Err(RefundError::Unsupported {

@@ -4,10 +4,7 @@
 //! `OutcomeUnknown`; ambiguous webhook deliveries and ids outside the
 //! documented character set are refused.
 
-mod common;
-
-use base64::Engine as _;
-use common::*;
+use crate::common::*;
 use http::{HeaderMap, HeaderValue};
 use httpmock::prelude::*;
 use httpmock::Mock;
@@ -18,18 +15,6 @@ use refundkit_core::{
 use refundkit_wooshpay::webhook::{sign, verify_and_parse, SIGNATURE_HEADERS};
 use serde_json::{json, Value};
 
-/// The base64 of `KEY:`, without the `Basic ` scheme.
-fn encoded_key() -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-}
-
-/// Fails when any form of a credential appears in `text`.
-fn assert_no_secret(text: &str) {
-    for secret in [KEY.to_string(), encoded_key(), WEBHOOK_SECRET.to_string()] {
-        assert!(!text.contains(&secret), "{secret} leaked in: {text}");
-    }
-}
-
 /// Every form of the credentials, in one phrase a careless server might send.
 fn all_credentials() -> String {
     format!("{} / {} / {KEY}: / {KEY}", basic_auth(), encoded_key())
@@ -37,10 +22,6 @@ fn all_credentials() -> String {
 
 fn texts_of(error: &RefundError) -> String {
     format!("{error} | {error:?}")
-}
-
-fn refund_id() -> RefundId {
-    RefundId::new(REFUND).unwrap()
 }
 
 fn create_request() -> RefundRequest {

@@ -1,9 +1,7 @@
 //! Every error mapping of `docs/wire-assumptions.md` over HTTP, including
 //! malformed bodies and an unknown status, and which errors are retried.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use refundkit_core::{
     ErrorKind, RefundAmount, RefundError, RefundId, RefundProvider, RefundReason,
@@ -289,10 +287,7 @@ async fn reads_are_retried_on_server_faults_but_never_outcome_unknown() {
             then.status(503);
         })
         .await;
-    let error = client(&server)
-        .get_refund(&RefundId::new(REFUND).unwrap())
-        .await
-        .unwrap_err();
+    let error = client(&server).get_refund(&refund_id()).await.unwrap_err();
     mock.assert_calls_async(3).await;
     assert!(matches!(error, RefundError::Provider(_)), "{error:?}");
     assert_eq!(error.kind(), Some(ErrorKind::ProviderUnavailable));

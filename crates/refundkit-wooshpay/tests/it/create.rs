@@ -1,9 +1,7 @@
 //! `POST /v1/refunds`: exact method, path, headers and body; idempotency
 //! across retries; integrity checks on the echo.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use refundkit_core::{
     Money, RefundAmount, RefundError, RefundProvider, RefundReason, RefundStatus,
@@ -258,7 +256,7 @@ async fn undecodable_success_of_a_create_is_outcome_unknown() {
 #[tokio::test]
 async fn seed_response_example_on_a_create_is_outcome_unknown_from_a_decode_error() {
     let server = MockServer::start_async().await;
-    let seed = include_str!("../../../tests/fixtures/seeds/wooshpay_create_response.json");
+    let seed = include_str!("../../../../tests/fixtures/seeds/wooshpay_create_response.json");
     server
         .mock_async(|when, then| {
             when.method(POST).path("/v1/refunds");

@@ -5,9 +5,9 @@ use refundkit_core::IdempotencyKey;
 use serde_json::json;
 
 const SEED_REQUEST: &str =
-    include_str!("../../../tests/fixtures/seeds/wooshpay_create_request.json");
+    include_str!("../../../../tests/fixtures/seeds/wooshpay_create_request.json");
 const SEED_RESPONSE: &str =
-    include_str!("../../../tests/fixtures/seeds/wooshpay_create_response.json");
+    include_str!("../../../../tests/fixtures/seeds/wooshpay_create_response.json");
 
 fn exponents() -> CurrencyExponents {
     CurrencyExponents::default()

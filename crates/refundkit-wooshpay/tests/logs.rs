@@ -4,31 +4,17 @@
 //! Its own test binary with one test, so no other test's thread registers
 //! callsites before the capturing subscriber exists.
 
+#[allow(dead_code)]
+#[path = "it/common.rs"]
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
 use common::*;
 use httpmock::prelude::*;
-use refundkit_core::{RefundAmount, RefundId, RefundProvider, RefundReason};
+use refundkit_core::{RefundAmount, RefundProvider, RefundReason};
 use serde_json::json;
-
-fn assert_clean(text: &str) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"));
-    for secret in [
-        KEY.to_string(),
-        encoded,
-        basic_auth(),
-        WEBHOOK_SECRET.to_string(),
-    ] {
-        assert!(
-            !text.contains(&secret),
-            "secret {secret:?} leaked in:\n{text}"
-        );
-    }
-}
 
 /// A `tracing` writer into a shared buffer.
 #[derive(Clone, Default)]
@@ -81,10 +67,7 @@ async fn trace_output_of_create_get_and_401_flows_shows_no_secret() {
         .create_refund(&request(partial("10.01", "USD"), RefundReason::Duplicate))
         .await
         .unwrap();
-    client_ok
-        .get_refund(&RefundId::new(REFUND).unwrap())
-        .await
-        .unwrap();
+    client_ok.get_refund(&refund_id()).await.unwrap();
 
     let rejecting = MockServer::start_async().await;
     let message = format!(
@@ -128,5 +111,5 @@ async fn trace_output_of_create_get_and_401_flows_shows_no_secret() {
         output.contains("Invalid API Key provided"),
         "error not logged:\n{output}"
     );
-    assert_clean(&output);
+    assert_no_secret(&output);
 }

@@ -2,9 +2,7 @@
 //! Stripe's cursor list, assumed for WooshPay), and options that are not
 //! WooshPay's refused before anything is sent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use httpmock::prelude::*;
 use refundkit_core::{
     IdempotencyKey, RefundAmount, RefundError, RefundProvider, RefundReason, RefundRequest,

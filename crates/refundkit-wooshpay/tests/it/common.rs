@@ -1,5 +1,5 @@
-//! Helpers shared by the httpmock tests.
-#![allow(dead_code)]
+//! Shared fixtures: a client pointed at a mock server, refund and error
+//! bodies, requests, and every form of the credentials a test must not see.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use base64::Engine as _;
 use httpmock::MockServer;
 use refundkit_core::transport::{RetryPolicy, TransportConfig};
 use refundkit_core::{
-    IdempotencyKey, Money, RefundAmount, RefundReason, RefundRequest, SecretString,
+    IdempotencyKey, Money, RefundAmount, RefundId, RefundReason, RefundRequest, SecretString,
 };
 use refundkit_wooshpay::{WooshPayClient, WooshPayConfig};
 use serde_json::{json, Value};
@@ -21,12 +21,41 @@ pub const PAYMENT: &str = "pi_1787730829493927936";
 /// The refund id every test answers with.
 pub const REFUND: &str = "re_1787730829493927937";
 
+/// The base64 of `KEY:`, without the `Basic ` scheme, computed
+/// independently of the client.
+pub fn encoded_key() -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
+}
+
 /// `Basic ` + base64 of `KEY:`, computed independently of the client.
 pub fn basic_auth() -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"))
-    )
+    format!("Basic {}", encoded_key())
+}
+
+/// Every form of a credential that must never be printed: the secret key,
+/// its base64 part, its Basic value and the webhook secret.
+pub fn secrets() -> Vec<String> {
+    vec![
+        KEY.to_string(),
+        encoded_key(),
+        basic_auth(),
+        WEBHOOK_SECRET.to_string(),
+    ]
+}
+
+/// Fails when any form of a credential appears in `text`.
+pub fn assert_no_secret(text: &str) {
+    for secret in secrets() {
+        assert!(
+            !text.contains(&secret),
+            "secret {secret:?} leaked in:\n{text}"
+        );
+    }
+}
+
+/// [`REFUND`] as an id.
+pub fn refund_id() -> RefundId {
+    RefundId::new(REFUND).unwrap()
 }
 
 /// Three attempts with millisecond backoffs, so retry tests take no time.

@@ -1,7 +1,5 @@
 //! Webhook signatures against the shared vectors, and refund event parsing.
 
-mod common;
-
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -13,7 +11,7 @@ use refundkit_core::{
 use refundkit_wooshpay::webhook::{sign, verify_and_parse, verify_and_parse_with_tolerance};
 use serde_json::Value;
 
-const VECTORS: &str = include_str!("../../../tests/fixtures/webhooks.json");
+const VECTORS: &str = include_str!("../../../../tests/fixtures/webhooks.json");
 
 /// One WooshPay vector of the shared fixture file.
 struct Vector {
@@ -287,10 +285,10 @@ fn sign_produces_the_documented_header_format() {
 #[tokio::test]
 async fn client_verifies_with_its_configured_secret_or_reports_none() {
     let server = MockServer::start_async().await;
-    let client = common::client(&server);
+    let client = crate::common::client(&server);
     let body = vector("valid").body;
     let headers = signed(
-        common::WEBHOOK_SECRET,
+        crate::common::WEBHOOK_SECRET,
         "wooshpay-signature",
         &body,
         1776074262,
@@ -300,9 +298,10 @@ async fn client_verifies_with_its_configured_secret_or_reports_none() {
         .unwrap();
     assert_eq!(event.provider(), refundkit_wooshpay::PROVIDER);
 
-    let config = refundkit_wooshpay::WooshPayConfig::builder(SecretString::from(common::KEY))
-        .build()
-        .unwrap();
+    let config =
+        refundkit_wooshpay::WooshPayConfig::builder(SecretString::from(crate::common::KEY))
+            .build()
+            .unwrap();
     let without = refundkit_wooshpay::WooshPayClient::new(config).unwrap();
     let error = without
         .verify_webhook(&headers, &body, at(1776074262))
