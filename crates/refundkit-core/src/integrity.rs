@@ -1,8 +1,32 @@
 //! Checks that a provider echoed what we asked for.
 
 use crate::error::RefundError;
+use crate::ids::RefundId;
 use crate::money::{Currency, Money};
 use crate::refund::Refund;
+
+/// For a read: `refund` when it is the refund `asked` for. An answer about
+/// another refund is a decode error — never passed on as the one asked for.
+///
+/// ```
+/// use refundkit_core::{check_same_refund, Money, ProviderId, Refund, RefundId, RefundStatus};
+///
+/// let acme = ProviderId::from_static("acme");
+/// let amount = Money::parse("1.00", "USD")?;
+/// let refund = Refund::new(acme, RefundId::new("RF1")?, amount, RefundStatus::Pending);
+/// assert!(check_same_refund(&RefundId::new("RF1")?, refund.clone()).is_ok());
+/// assert!(check_same_refund(&RefundId::new("RF2")?, refund).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_same_refund(asked: &RefundId, refund: Refund) -> Result<Refund, RefundError> {
+    if refund.id != *asked {
+        return Err(RefundError::decode(
+            refund.provider,
+            "the answer is about another refund than the one asked for",
+        ));
+    }
+    Ok(refund)
+}
 
 /// Refuses a refund whose currency or amount differs from the request's.
 /// `expected_amount` is `None` when the request left the amount to the

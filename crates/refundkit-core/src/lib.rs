@@ -75,7 +75,7 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{
     check_opaque_id, check_provider_id, ProviderId, RefundId, RefundRef, MAX_PROVIDER_ID_LEN,
 };
-pub use integrity::check_echo;
+pub use integrity::{check_echo, check_same_refund};
 pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
 pub use options::ProviderOptions;
 pub use provider::RefundProvider;

@@ -332,14 +332,10 @@ impl RefundProvider for UqPayClient {
                 &request,
                 Some(&self.inner.auth),
                 |wire: WireRefund, response| {
-                    let refund = refund_from_wire(wire, response.raw_json())?;
-                    if refund.id != *id {
-                        return Err(RefundError::decode(
-                            crate::PROVIDER,
-                            "the answer is about another refund than the one asked for",
-                        ));
-                    }
-                    Ok(refund)
+                    refundkit_core::check_same_refund(
+                        id,
+                        refund_from_wire(wire, response.raw_json())?,
+                    )
                 },
             )
             .await

@@ -193,16 +193,8 @@ impl RefundProvider for WooshPayClient {
         let url = self.config.base_url.join(&["v1", "refunds", id.as_str()]);
         let api = ApiRequest::get(Operation::GetRefund, url)
             .header("content-type", "application/json")?;
-        self.send_for_refund(&api, |refund| {
-            if refund.id != *id {
-                return Err(RefundError::decode(
-                    PROVIDER,
-                    "the answer is about another refund than the one asked for",
-                ));
-            }
-            Ok(refund)
-        })
-        .await
+        self.send_for_refund(&api, |refund| refundkit_core::check_same_refund(id, refund))
+            .await
     }
 
     /// Pages through `GET /v1/refunds?payment_intent=…` (Stripe's list,

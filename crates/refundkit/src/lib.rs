@@ -129,9 +129,9 @@ pub mod toolkit {
     pub use refundkit_core::transport;
     pub use refundkit_core::webhook;
     pub use refundkit_core::{
-        check_echo, check_opaque_id, check_provider_id, find_stamped, parse_plain_decimal,
-        redact_url, system_clock, Clock, ManualClock, Scrub, Secrets, SystemClock,
-        MAX_PROVIDER_ID_LEN, PAYMENT_METADATA, REDACTED, RESERVED_METADATA_PREFIX,
+        check_echo, check_opaque_id, check_provider_id, check_same_refund, find_stamped,
+        parse_plain_decimal, redact_url, system_clock, Clock, ManualClock, Scrub, Secrets,
+        SystemClock, MAX_PROVIDER_ID_LEN, PAYMENT_METADATA, REDACTED, RESERVED_METADATA_PREFIX,
     };
     /// The JSON crate the descriptor's settings and raw bodies use.
     pub use serde_json;
