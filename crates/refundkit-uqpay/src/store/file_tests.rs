@@ -157,3 +157,28 @@ async fn put_stores_each_token_as_the_newest() {
     assert_eq!(read.generation(), second.generation());
     assert_eq!(read.value().expose_secret(), "two");
 }
+
+#[tokio::test]
+async fn reading_the_token_in_hand_again_reuses_its_prepared_header() {
+    let dir = Dir::new();
+    let store = FileTokenStore::new(&dir.0, &config("key"));
+    let minter = CountingMinter(AtomicUsize::new(0));
+    store.refresh(None, &minter).await.unwrap();
+    let first = store.get().await.unwrap();
+    let again = store.get().await.unwrap();
+    // The same token, so the same prepared `Bearer` header, not a new one.
+    assert_eq!(first.generation(), again.generation());
+    assert!(std::ptr::eq(
+        first.bearer_header().unwrap(),
+        again.bearer_header().unwrap()
+    ));
+    // Another process's newer token is adopted, header and all.
+    let other = FileTokenStore::new(&dir.0, &config("key"));
+    other
+        .refresh(Some(first.generation()), &minter)
+        .await
+        .unwrap();
+    let newer = store.get().await.unwrap();
+    assert!(newer.generation().0 > first.generation().0);
+    assert_ne!(newer.value().expose_secret(), first.value().expose_secret());
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use refundkit_core::transport::CredentialGeneration;
-use refundkit_core::{OffsetDateTime, RefundError};
+use refundkit_core::{ExposeSecret, OffsetDateTime, RefundError};
 use tokio::sync::Mutex;
 
 use super::backend::Backend;
@@ -141,6 +141,15 @@ impl<B: Backend> SharedStore<B> {
     async fn adopt(&self, shared: AccessToken) -> AccessToken {
         if let Some(local) = self.local() {
             if local.generation().0 > shared.generation().0 && self.seed(&local).await {
+                return local;
+            }
+            // The same token as the one in hand (generations can repeat
+            // across an outage, so the value is compared too): keep it, its
+            // prepared header is already built.
+            if local.generation() == shared.generation()
+                && local.expires_at() == shared.expires_at()
+                && local.value().expose_secret() == shared.value().expose_secret()
+            {
                 return local;
             }
         }
