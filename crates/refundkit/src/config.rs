@@ -93,7 +93,7 @@ impl fmt::Debug for RefundsConfig {
 
 /// A provider's section for `Debug`: this crate does not know which of its
 /// settings are secret, so every text is masked but URLs, which show with
-/// their credentials masked (`https://[REDACTED]@host`); numbers and
+/// their credentials and query masked (`https://[REDACTED]@host`);
 /// switches show as they are.
 fn masked_section(section: &serde_json::Value) -> BTreeMap<&str, String> {
     let Some(fields) = section.as_object() else {
@@ -111,9 +111,8 @@ fn masked_section(section: &serde_json::Value) -> BTreeMap<&str, String> {
                         None => shown,
                     }
                 }
-                serde_json::Value::Bool(_)
-                | serde_json::Value::Number(_)
-                | serde_json::Value::Null => value.to_string(),
+                // A number may be a key typed without quotes: masked too.
+                serde_json::Value::Bool(_) | serde_json::Value::Null => value.to_string(),
                 _ => REDACTED.to_owned(),
             };
             (name.as_str(), shown)

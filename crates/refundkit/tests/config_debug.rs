@@ -124,3 +124,18 @@ fn a_key_pasted_as_the_default_provider_of_a_config_is_not_quoted_in_the_error()
     );
     assert_no_secret(&format!("{error} {error:?}"));
 }
+
+#[test]
+fn a_secret_written_as_a_number_or_in_a_url_query_is_masked_in_debug() {
+    let config: RefundsConfig = serde_json::from_value(serde_json::json!({
+        "wooshpay": {
+            "secret_key": 98765432109876_u64,
+            "base_url": "https://woosh.example.com/v1?token=QUERYSECRET42"
+        }
+    }))
+    .unwrap();
+    let text = format!("{config:?}");
+    assert!(!text.contains("98765432109876"), "{text}");
+    assert!(!text.contains("QUERYSECRET42"), "{text}");
+    assert!(text.contains("woosh.example.com"), "{text}");
+}
