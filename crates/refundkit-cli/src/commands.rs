@@ -82,6 +82,17 @@ pub struct Created {
 
 /// Runs `command` and returns what to print; `journal` is `--journal`.
 pub async fn run(command: Command, journal: Option<String>) -> Result<Printed, Failure> {
+    if let Command::Recover(args) = &command {
+        // A fresh key would find nothing and make a second refund.
+        if args.idempotency_key.is_none() && args.reference.is_none() {
+            return Err(ValidationError::new(
+                "reference",
+                "recover needs the --reference or --idempotency-key the create used; \
+                 without one it would make a new refund",
+            )
+            .into());
+        }
+    }
     match command {
         Command::Create(args) | Command::Recover(args) if journal.is_some() => {
             let url = journal.unwrap_or_default();

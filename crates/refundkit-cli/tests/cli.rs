@@ -436,3 +436,37 @@ async fn webhooks_verify_and_tampering_is_refused() {
     assert_eq!((code, error["kind"].as_str()), (2, Some("webhook")));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recover_without_a_reference_or_key_is_refused_and_sends_nothing() {
+    let sim = Simulator::start().await.unwrap();
+    let env = env_for(&sim);
+    let payment = seed(sim.uqpay(), "25.00");
+    sim.uqpay().clear_journal();
+
+    let output = refundkit(
+        &env,
+        &[
+            "recover",
+            "--provider",
+            "uqpay",
+            "--payment",
+            &payment,
+            "--amount",
+            "5.00",
+            "--currency",
+            "USD",
+            "--reason",
+            "duplicate",
+        ],
+    )
+    .await;
+    let (code, error) = failure(&output);
+    assert_eq!((code, error["kind"].as_str()), (2, Some("invalid")));
+    assert!(
+        error["message"].as_str().unwrap().contains("--reference"),
+        "{error}"
+    );
+    assert_eq!(sim.uqpay().refund_count(), 0);
+    assert_eq!(sim.uqpay().journal_len(), 0);
+}

@@ -81,6 +81,19 @@ pub trait RefundProvider: Send + Sync + fmt::Debug {
         })
     }
 
+    /// The refund `request` made, found by its key and searched the way its
+    /// create was sent (an adapter whose options place a refund in another
+    /// account searches that account), or `None` when there is none. This is
+    /// what [`crate::recover_refund`] asks. The default is
+    /// [`RefundProvider::find_refund_by_key`] on the request's payment.
+    async fn find_refund_for(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<Option<Refund>, RefundError> {
+        self.find_refund_by_key(request.payment_id(), request.idempotency_key())
+            .await
+    }
+
     /// Cancels a refund that has not settled. Unsupported unless
     /// [`Capabilities::cancel_refund`] says otherwise.
     async fn cancel_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
@@ -124,6 +137,12 @@ impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
     }
     async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
         (**self).create_refund(request).await
+    }
+    async fn find_refund_for(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<Option<Refund>, RefundError> {
+        (**self).find_refund_for(request).await
     }
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         (**self).get_refund(id).await

@@ -50,9 +50,7 @@ pub async fn recover_refund<P: RefundProvider + ?Sized>(
     request: &RefundRequest,
 ) -> Result<Refund, RefundError> {
     request.validate()?;
-    let found = provider
-        .find_refund_by_key(request.payment_id(), request.idempotency_key())
-        .await?;
+    let found = provider.find_refund_for(request).await?;
     match (found, request.amount()) {
         (Some(refund), RefundAmount::Partial(money)) => {
             check_echo(refund, Some(money.currency()), Some(money))

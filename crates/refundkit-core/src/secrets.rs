@@ -168,7 +168,17 @@ impl fmt::Debug for Secrets {
 /// it contains an `@` (it may be a URL with credentials that failed to parse).
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+        Ok(mut parsed) => {
+            // A query or fragment may carry a credential too (`?password=`).
+            if parsed.query().is_some() {
+                parsed.set_query(Some(REDACTED));
+            }
+            if parsed.fragment().is_some() {
+                parsed.set_fragment(None);
+            }
+            if parsed.username().is_empty() && parsed.password().is_none() {
+                return parsed.to_string();
+            }
             let _ = parsed.set_password(None);
             let _ = parsed.set_username("");
             let text = parsed.to_string();
@@ -177,8 +187,7 @@ pub fn redact_url(url: &str) -> String {
                 None => REDACTED.to_string(),
             }
         }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) if url.contains('@') => REDACTED.to_string(),
+        Err(_) if url.contains('@') || url.contains('?') => REDACTED.to_string(),
         Err(_) => url.to_string(),
     }
 }
@@ -314,5 +323,14 @@ mod tests {
             "https://api.example.com/"
         );
         assert_eq!(redact_url("not a url with pass@word"), REDACTED);
+        // A credential in the query or fragment is masked too.
+        assert_eq!(
+            redact_url("postgres://db.internal/refunds?password=hunter22#frag"),
+            "postgres://db.internal/refunds?[REDACTED]"
+        );
+        assert_eq!(
+            redact_url("https://u:p@api.example.com/v1?token=abc"),
+            "https://[REDACTED]@api.example.com/v1?[REDACTED]"
+        );
     }
 }

@@ -196,7 +196,23 @@ impl JournaledRefunds {
             called: true,
             cause,
         };
-        store::record_outcome(&self.journal.store, &record).await?;
+        if let Err(error) = store::record_outcome(&self.journal.store, &record).await {
+            // The provider answered; the row could not be updated. A made
+            // refund is still the caller's answer (the row stays unfinished
+            // and reconcile finds the refund by its key); an error answer
+            // is reported as the journal's failure.
+            let Ok(refund) = answer.result else {
+                return Err(error);
+            };
+            tracing::warn!(
+                target: "refundkit_journal",
+                step = "answer_not_recorded",
+                idempotency_key = %key,
+                error = %error,
+                "the refund was made but its row was not updated; reconcile will finish it"
+            );
+            return Ok(refund);
+        }
         tracing::info!(target: "refundkit_journal", step = "answer_recorded", idempotency_key = %key);
         Ok(answer.result?)
     }

@@ -36,9 +36,7 @@ impl Answer {
 /// create with the same key (`refundkit_core::recover_refund`, with the
 /// lookup's errors kept apart from the create's).
 pub(crate) async fn recover(client: &dyn RefundProvider, request: &RefundRequest) -> Answer {
-    let found = client
-        .find_refund_by_key(request.payment_id(), request.idempotency_key())
-        .await;
+    let found = client.find_refund_for(request).await;
     match found {
         Ok(Some(refund)) => {
             let money = match request.amount() {

@@ -154,6 +154,8 @@ impl Outcome {
             Err(RefundError::Invalid(_))
             | Err(RefundError::Provider(_))
             | Err(RefundError::NothingLeftToRefund { .. })
+            // Decided by refundkit from the payment before any create.
+            | Err(RefundError::PaymentNotRefundable { .. })
             | Err(RefundError::Unsupported { .. })
             | Err(RefundError::Config(_)) => Outcome::Refused,
             Err(_) => Outcome::Unknown,

@@ -3,8 +3,7 @@
 //! expired-token 401.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName};
@@ -60,9 +59,10 @@ pub(crate) struct TokenAuth {
     store: Arc<dyn TokenStore>,
     /// What "now" is when a token's expiry is checked.
     clock: Arc<dyn Clock>,
-    /// The generation last registered with the scrubber: a token from a
-    /// shared store may have been minted by another process.
-    registered: AtomicU64,
+    /// The token last registered with the scrubber (a token from a shared
+    /// store may have been minted by another process). Compared as the same
+    /// token, not by generation: generations can repeat across an outage.
+    registered: StdMutex<Option<AccessToken>>,
 }
 
 impl TokenAuth {
@@ -81,7 +81,7 @@ impl TokenAuth {
             api_key,
             store,
             clock,
-            registered: AtomicU64::new(u64::MAX),
+            registered: StdMutex::new(None),
         }
     }
 
@@ -149,9 +149,15 @@ impl Authenticator for TokenAuth {
         headers: &mut HeaderMap,
     ) -> Result<CredentialGeneration, RefundError> {
         let token = self.usable_token().await?;
-        let generation = token.generation().0;
-        if self.registered.swap(generation, Ordering::Relaxed) != generation {
-            self.transport.secrets().add_rotating(token.value());
+        {
+            let mut registered = self
+                .registered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if !registered.as_ref().is_some_and(|seen| seen.is_same(&token)) {
+                self.transport.secrets().add_rotating(token.value());
+                *registered = Some(token.clone());
+            }
         }
         let bearer = token.bearer_header().ok_or_else(|| {
             RefundError::Config(format!(

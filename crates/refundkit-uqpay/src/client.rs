@@ -351,6 +351,22 @@ impl RefundProvider for UqPayClient {
             .await
     }
 
+    /// Searches the sub-account the request's create went to (its
+    /// `UqPayOptions::on_behalf_of`, else the configured one): UQPay keeps
+    /// each account's refunds apart, so searching another would say "none".
+    async fn find_refund_for(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<Option<Refund>, RefundError> {
+        let prepared = PreparedCreate::prepare(request, self.inner.config.on_behalf_of())?;
+        self.find_by_key(
+            request.payment_id(),
+            request.idempotency_key(),
+            prepared.on_behalf_of.as_deref(),
+        )
+        .await
+    }
+
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
         let pairs = list_query(query)?;
         let mut url = self.url(&["v2", "payment", "refunds"]);

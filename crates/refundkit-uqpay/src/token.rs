@@ -76,6 +76,15 @@ impl AccessToken {
         }
     }
 
+    /// Whether `other` is this very token: the same one in hand, or the same
+    /// value with the same generation and expiry read again from a store.
+    pub fn is_same(&self, other: &AccessToken) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+            || (self.inner.generation == other.inner.generation
+                && self.inner.expires_at == other.inner.expires_at
+                && self.inner.value.expose_secret() == other.inner.value.expose_secret())
+    }
+
     /// The JWT, without the `Bearer ` prefix.
     pub fn value(&self) -> &SecretString {
         &self.inner.value

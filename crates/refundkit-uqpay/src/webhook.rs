@@ -132,8 +132,10 @@ fn event_kind(event_type: &str) -> Result<RefundEventKind, WebhookError> {
 
 fn parse_event(raw_body: &[u8], signed_at: OffsetDateTime) -> Result<RefundEvent, WebhookError> {
     let invalid = |why: String| WebhookError::InvalidPayload(why);
-    let envelope: WireWebhookEvent = serde_json::from_slice(raw_body)
-        .map_err(|e| invalid(format!("body is not a UQPay event: {e}")))?;
+    // Value-free messages: serde's own would quote the offending value.
+    let envelope: WireWebhookEvent =
+        refundkit_core::transport::decode_json(crate::PROVIDER, raw_body)
+            .map_err(|e| invalid(format!("body is not a UQPay event: {e}")))?;
     let dotted = |field: &Option<String>| field.clone().filter(|value| value.contains('.'));
     let event_type = dotted(&envelope.event_type)
         .or_else(|| dotted(&envelope.event_name))

@@ -180,7 +180,17 @@ impl RefundProvider for WooshPayClient {
                     .await
                 {
                     Ok(Some(refund)) => refund,
-                    _ => return Err(error),
+                    Ok(None) => return Err(error),
+                    // Our earlier refund may be what made it "already
+                    // refunded"; the lookup could not say: unknown, not a
+                    // refusal.
+                    Err(lookup) => {
+                        return Err(RefundError::OutcomeUnknown {
+                            provider: PROVIDER,
+                            idempotency_key: *request.idempotency_key(),
+                            source: Box::new(lookup),
+                        })
+                    }
                 }
             }
             other => other?,

@@ -183,8 +183,9 @@ fn parse_event(
     exponents: &CurrencyExponents,
 ) -> Result<RefundEvent, WebhookError> {
     let invalid = |why: String| WebhookError::InvalidPayload(why);
-    let event: WireWebhookEvent =
-        serde_json::from_slice(raw_body).map_err(|e| invalid(format!("not a JSON event: {e}")))?;
+    // Value-free messages: serde's own would quote the offending value.
+    let event: WireWebhookEvent = refundkit_core::transport::decode_json(crate::PROVIDER, raw_body)
+        .map_err(|e| invalid(format!("not a JSON event: {e}")))?;
     let event_type = event.event_type.unwrap_or_default();
     let object = event.data.and_then(|data| data.object);
     let object_is_refund = object
@@ -200,7 +201,7 @@ fn parse_event(
         .filter(|id| !id.is_empty())
         .ok_or_else(|| invalid("event has no id".into()))?;
     let object = object.ok_or_else(|| invalid("event has no data.object".into()))?;
-    let wire: WireRefund = serde_json::from_value(object.clone())
+    let wire: WireRefund = refundkit_core::transport::decode_value(crate::PROVIDER, object.clone())
         .map_err(|e| invalid(format!("data.object is not a refund: {e}")))?;
     let raw = serde_json::value::to_raw_value(&object).unwrap_or_default();
     let refund = refund_from_wire(wire, raw, exponents).map_err(|e| invalid(e.to_string()))?;

@@ -64,23 +64,11 @@ impl fmt::Debug for RefundsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A default that names no provider may be a pasted key: not shown;
         // the sections may hold secrets: only their names are.
-        let default = self
-            .default
-            .as_deref()
-            .map(|name| match name.parse::<ProviderId>() {
-                Ok(id) => id.to_string(),
-                Err(_) => "[unrecognized]".to_owned(),
-            });
+        let default = self.default.as_deref().map(shown_name);
         let sections: BTreeMap<String, BTreeMap<&str, String>> = self
             .providers
             .iter()
-            .map(|(name, section)| {
-                let name = match name.parse::<ProviderId>() {
-                    Ok(id) => id.to_string(),
-                    Err(_) => "[unrecognized]".to_owned(),
-                };
-                (name, masked_section(section))
-            })
+            .map(|(name, section)| (shown_name(name), masked_section(section)))
             .collect();
         f.debug_struct("RefundsConfig")
             .field("default", &default)
@@ -88,6 +76,15 @@ impl fmt::Debug for RefundsConfig {
             .field("transport", &self.transport)
             .field("providers", &sections)
             .finish()
+    }
+}
+
+/// A provider name for `Debug`: shown only when it names a compiled-in
+/// provider (anything else may be a pasted key, even a short lower-case one).
+fn shown_name(name: &str) -> String {
+    match crate::providers::builtin_provider(name) {
+        Ok(descriptor) => descriptor.id().to_string(),
+        Err(_) => "[unrecognized]".to_owned(),
     }
 }
 
@@ -103,14 +100,7 @@ fn masked_section(section: &serde_json::Value) -> BTreeMap<&str, String> {
         .iter()
         .map(|(name, value)| {
             let shown = match value {
-                serde_json::Value::String(text) if is_url(text) => {
-                    // A query may carry a credential too: not shown.
-                    let shown = redact_url(text);
-                    match shown.split_once(['?', '#']) {
-                        Some((base, _)) => format!("{base}?{REDACTED}"),
-                        None => shown,
-                    }
-                }
+                serde_json::Value::String(text) if is_url(text) => redact_url(text),
                 // A number may be a key typed without quotes: masked too.
                 serde_json::Value::Bool(_) | serde_json::Value::Null => value.to_string(),
                 _ => REDACTED.to_owned(),
@@ -159,7 +149,7 @@ fn parse_provider(
     descriptors: &[&'static dyn ProviderDescriptor],
     setting: &str,
     name: &str,
-) -> Result<ProviderId, RefundError> {
+) -> Result<&'static dyn ProviderDescriptor, RefundError> {
     let id: ProviderId = name.parse().map_err(|_| {
         // The value is not quoted: a key pasted here would reach the logs.
         RefundError::Config(format!(
@@ -167,8 +157,7 @@ fn parse_provider(
             names(descriptors)
         ))
     })?;
-    descriptor_for(descriptors, id, setting)?;
-    Ok(id)
+    descriptor_for(descriptors, id, setting)
 }
 
 impl Refunds {
@@ -196,7 +185,7 @@ impl Refunds {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, RefundError> {
         let default = match lookup(PROVIDER_VARIABLE).filter(|v| !v.trim().is_empty()) {
-            Some(name) => Some(parse_provider(descriptors, PROVIDER_VARIABLE, &name)?),
+            Some(name) => Some(parse_provider(descriptors, PROVIDER_VARIABLE, &name)?.id()),
             None => None,
         };
         let transport = TransportSettings::from_lookup(&lookup)?.apply(TransportConfig::default());
@@ -238,16 +227,12 @@ impl Refunds {
             .unwrap_or_default()
             .apply(TransportConfig::default());
         for (name, section) in config.providers {
-            let descriptor = descriptor_for(
-                descriptors,
-                parse_provider(descriptors, "a config section", &name)?,
-                "a config section",
-            )?;
+            let descriptor = parse_provider(descriptors, "a config section", &name)?;
             builder =
                 builder.with_shared(descriptor.client_from_settings(section, transport.clone())?);
         }
         if let Some(name) = &config.default {
-            builder = builder.default_provider(parse_provider(descriptors, "default", name)?);
+            builder = builder.default_provider(parse_provider(descriptors, "default", name)?.id());
         }
         if let Some(namespace) = config.key_namespace {
             builder = builder.key_namespace(namespace);

@@ -100,7 +100,7 @@ mod refunds;
 pub mod webhooks;
 
 pub use config::{RefundsConfig, PROVIDER_VARIABLE};
-pub use providers::builtin_providers;
+pub use providers::{builtin_provider, builtin_provider_names, builtin_providers};
 pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 
 // The merchant API: what a backend that issues and tracks refunds names.

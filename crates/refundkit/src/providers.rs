@@ -27,6 +27,32 @@ static BUILTIN: &[&dyn ProviderDescriptor] = &[
     &refundkit_wooshpay::DESCRIPTOR,
 ];
 
+/// The compiled-in provider named `name` (any case): its descriptor, or a
+/// `Config` error naming the providers compiled in (the name is not quoted).
+///
+/// ```
+/// # #[cfg(feature = "uqpay")] {
+/// assert_eq!(refundkit::builtin_provider("UQPAY")?.id(), refundkit::uqpay::PROVIDER);
+/// # }
+/// assert!(refundkit::builtin_provider("no-such-psp").is_err());
+/// # Ok::<(), refundkit::RefundError>(())
+/// ```
+pub fn builtin_provider(name: &str) -> Result<&'static dyn ProviderDescriptor, RefundError> {
+    let unknown = || {
+        RefundError::Config(format!(
+            "not a provider compiled in (compiled in: {})",
+            builtin_provider_names()
+        ))
+    };
+    let id: ProviderId = name.parse().map_err(|_| unknown())?;
+    descriptor::find(BUILTIN, id).ok_or_else(unknown)
+}
+
+/// The compiled-in providers' ids, `uqpay, wooshpay` (or `none`).
+pub fn builtin_provider_names() -> String {
+    names(BUILTIN)
+}
+
 /// The descriptor of `id` among `descriptors`, or a `Config` error naming
 /// the ones there are. `setting` is what named it (`REFUNDKIT_PROVIDER`).
 pub(crate) fn descriptor_for(

@@ -339,8 +339,16 @@ impl Refunds {
             let listed = client.list_refunds(&query).await?;
             let more = listed.has_more();
             refunds.extend(listed.refunds);
-            if !more || page >= MAX_PAYMENT_PAGES {
+            if !more {
                 break;
+            }
+            if page >= MAX_PAYMENT_PAGES {
+                // A total of part of the refunds would understate what was
+                // refunded: refused rather than returned short.
+                return Err(RefundError::decode(
+                    provider,
+                    "the payment lists more refunds than refundkit reads (100 pages of 100)",
+                ));
             }
             page += 1;
         }

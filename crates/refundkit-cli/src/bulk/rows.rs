@@ -250,16 +250,15 @@ pub(super) fn parse_provider(text: &str) -> Result<ProviderId, ValidationError> 
     text.parse::<ProviderId>()
         .ok()
         .filter(|id| refundkit::toolkit::descriptor::find(compiled, *id).is_some())
-        .ok_or_else(|| ValidationError::new("provider", format!("{text:?} is not {names}")))
+        // The cell is not quoted: a shifted column may hold a key.
+        .ok_or_else(|| ValidationError::new("provider", format!("is not {names}")))
 }
 
 pub(super) fn parse_reason(text: &str, description: &str) -> Result<RefundReason, ValidationError> {
     let reason = ReasonArg::from_str(text, true).map_err(|_| {
         ValidationError::new(
             "reason",
-            format!(
-                "{text:?} is not one of duplicate, fraudulent, requested_by_customer, resolved_dispute, other"
-            ),
+            "is not one of duplicate, fraudulent, requested_by_customer, resolved_dispute, other",
         )
     })?;
     Ok(match reason {

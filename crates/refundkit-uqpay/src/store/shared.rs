@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use refundkit_core::transport::CredentialGeneration;
-use refundkit_core::{ExposeSecret, OffsetDateTime, RefundError};
+use refundkit_core::{OffsetDateTime, RefundError};
 use tokio::sync::Mutex;
 
 use super::backend::Backend;
@@ -146,10 +146,7 @@ impl<B: Backend> SharedStore<B> {
             // The same token as the one in hand (generations can repeat
             // across an outage, so the value is compared too): keep it, its
             // prepared header is already built.
-            if local.generation() == shared.generation()
-                && local.expires_at() == shared.expires_at()
-                && local.value().expose_secret() == shared.value().expose_secret()
-            {
+            if local.is_same(&shared) {
                 return local;
             }
         }

@@ -207,3 +207,72 @@ async fn unknown_payment_intent_is_not_found() {
     assert_eq!(error.kind(), Some(ErrorKind::NotFound));
     assert!(matches!(error, RefundError::Provider(_)));
 }
+
+#[tokio::test]
+async fn a_refund_made_for_a_sub_account_is_found_in_that_sub_account() {
+    const CONFIGURED: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    const OWN: &str = "6ba7b810-9dad-41d1-80b4-00c04fd430c8";
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    let request = RefundRequest::builder(
+        PAYMENT_ID,
+        RefundAmount::Partial(money("5", "USD")),
+        RefundReason::Duplicate,
+    )
+    .provider_options(refundkit_uqpay::UqPayOptions::new().on_behalf_of(OWN))
+    .build()
+    .unwrap();
+    let key = request.idempotency_key().to_string();
+    let mut intents = Vec::new();
+    let mut lists = Vec::new();
+    for (account, listed) in [
+        (CONFIGURED, vec![]),
+        (OWN, vec![stamped_refund("RF7", "5", &key)]),
+    ] {
+        intents.push(
+            server
+                .mock_async(|when, then| {
+                    when.method("GET")
+                        .path(format!("/api/v2/payment_intents/{PAYMENT_ID}"))
+                        .header("x-on-behalf-of", account);
+                    then.status(200).json_body(intent_json(
+                        PAYMENT_ID,
+                        "USD",
+                        "100.00",
+                        None,
+                        "SUCCEEDED",
+                    ));
+                })
+                .await,
+        );
+        lists.push(
+            server
+                .mock_async(|when, then| {
+                    when.method("GET")
+                        .path(REFUNDS_PATH)
+                        .header("x-on-behalf-of", account);
+                    then.status(200).json_body(json!({
+                        "total_pages": 1, "total_items": listed.len(), "data": listed
+                    }));
+                })
+                .await,
+        );
+    }
+    let client = refundkit_uqpay::UqPayClient::new(
+        config_builder(&server)
+            .on_behalf_of(CONFIGURED)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+
+    // What recover_refund asks: the request's own sub-account is searched.
+    let found = client.find_refund_for(&request).await.unwrap();
+    assert_eq!(
+        found.map(|refund| refund.id.to_string()),
+        Some("RF7".into())
+    );
+    intents[0].assert_calls_async(0).await;
+    lists[0].assert_calls_async(0).await;
+    assert!(lists[1].calls_async().await >= 1);
+}

@@ -242,8 +242,12 @@ async fn refusals_of_a_create_are_definitive_not_outcome_unknown() {
                 then.status(status).json_body(body.clone());
             })
             .await;
+        // A partial refund: a full one refused as "already refunded" is
+        // looked up by its key first (`find_by_key.rs`), which this server
+        // does not answer.
+        let partial = RefundAmount::Partial(refundkit_core::Money::parse("10.01", "USD").unwrap());
         let error = client(&server)
-            .create_refund(&request(RefundAmount::Full, RefundReason::Duplicate))
+            .create_refund(&request(partial, RefundReason::Duplicate))
             .await
             .unwrap_err();
         mock.assert_calls_async(1).await;

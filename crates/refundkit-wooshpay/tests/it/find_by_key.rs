@@ -174,3 +174,37 @@ async fn a_full_refund_refused_as_already_refunded_replays_the_refund_made_with_
     create.assert_calls_async(2).await;
     list.assert_calls_async(1).await;
 }
+
+#[tokio::test]
+async fn a_full_refund_refused_as_already_refunded_whose_lookup_fails_is_outcome_unknown() {
+    let server = MockServer::start_async().await;
+    let full = request(RefundAmount::Full, RefundReason::Duplicate);
+    let key = *full.idempotency_key();
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds");
+            then.status(400).json_body(error_json(
+                "invalid_request_error",
+                "charge_already_refunded",
+                "Charge has already been refunded.",
+            ));
+        })
+        .await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/refunds");
+            then.status(500).body("upstream down");
+        })
+        .await;
+
+    // "Already refunded" may be our own earlier refund; the lookup could not
+    // say, so the ending is unknown (resolve with the same key), not a refusal.
+    let error = client(&server).create_refund(&full).await.unwrap_err();
+    match &error {
+        RefundError::OutcomeUnknown {
+            idempotency_key, ..
+        } => assert_eq!(*idempotency_key, key),
+        other => panic!("expected OutcomeUnknown, got {other:?}"),
+    }
+    assert!(list.calls_async().await >= 1);
+}
