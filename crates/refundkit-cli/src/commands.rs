@@ -36,13 +36,7 @@ impl std::fmt::Display for Hint {
 fn descriptor(
     provider: ProviderId,
 ) -> Result<&'static dyn refundkit::toolkit::descriptor::ProviderDescriptor, Failure> {
-    refundkit::toolkit::descriptor::find(refundkit::builtin_providers(), provider).ok_or_else(
-        || {
-            Failure::from(RefundError::Config(format!(
-                "{provider} is not compiled in"
-            )))
-        },
-    )
+    Ok(refundkit::builtin_provider(provider.as_str())?)
 }
 
 /// What a successful command prints, as JSON in the documented shapes.

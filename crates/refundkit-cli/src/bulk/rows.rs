@@ -235,23 +235,20 @@ pub(super) fn read_jsonl(path: &Path) -> Result<Vec<Result<RawRow, BadRow>>, Fil
 }
 
 pub(super) fn parse_provider(text: &str) -> Result<ProviderId, ValidationError> {
-    let compiled = refundkit::builtin_providers();
-    let names = compiled
-        .iter()
-        .map(|d| d.id().to_string())
-        .collect::<Vec<_>>()
-        .join(" or ");
     if text.trim().is_empty() {
+        let names = refundkit::builtin_provider_names();
         return Err(ValidationError::new(
             "provider",
-            format!("is empty: {names}"),
+            format!("is empty: one of {names}"),
         ));
     }
-    text.parse::<ProviderId>()
-        .ok()
-        .filter(|id| refundkit::toolkit::descriptor::find(compiled, *id).is_some())
-        // The cell is not quoted: a shifted column may hold a key.
-        .ok_or_else(|| ValidationError::new("provider", format!("is not {names}")))
+    // The cell is not quoted: a shifted column may hold a key.
+    refundkit::builtin_provider(text)
+        .map(|descriptor| descriptor.id())
+        .map_err(|_| {
+            let names = refundkit::builtin_provider_names();
+            ValidationError::new("provider", format!("is not one of {names}"))
+        })
 }
 
 pub(super) fn parse_reason(text: &str, description: &str) -> Result<RefundReason, ValidationError> {
