@@ -58,6 +58,7 @@ mod money;
 mod options;
 mod provider;
 mod query;
+mod raw;
 mod recover;
 mod refund;
 mod request;
@@ -80,6 +81,7 @@ pub use money::{parse_plain_decimal, Currency, Money, MoneyError};
 pub use options::ProviderOptions;
 pub use provider::RefundProvider;
 pub use query::{Capabilities, ListRefunds, RefundPage};
+pub use raw::RawJson;
 pub use recover::recover_refund;
 pub use refund::Refund;
 pub use request::{RefundAmount, RefundReason, RefundRequest, RefundRequestBuilder, MAX_TEXT_LEN};
@@ -101,7 +103,5 @@ pub use async_trait::async_trait;
 pub use rust_decimal::Decimal;
 #[doc(no_inline)]
 pub use secrecy::{ExposeSecret, SecretString};
-/// The type of [`Refund::raw`]: JSON text, checked but not parsed.
-pub use serde_json::value::RawValue;
 #[doc(no_inline)]
 pub use time::OffsetDateTime;

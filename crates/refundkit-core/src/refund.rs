@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::ids::{ProviderId, RefundId, RefundRef};
 use crate::money::Money;
+use crate::raw::RawJson;
 use crate::request::RefundReason;
 use crate::status::{FailureReason, RefundStatus};
 
@@ -80,7 +80,7 @@ pub struct Refund {
     /// when there is none. Kept as text, not parsed into a tree: parse it with
     /// `serde_json::from_str(refund.raw.get())` when needed.
     #[serde(skip)]
-    pub raw: Box<RawValue>,
+    pub raw: RawJson,
 }
 
 impl PartialEq for Refund {
@@ -111,7 +111,7 @@ impl PartialEq for Refund {
             && *metadata == other.metadata
             && *created_at == other.created_at
             && *updated_at == other.updated_at
-            && raw.get() == other.raw.get()
+            && *raw == other.raw
     }
 }
 
@@ -130,7 +130,7 @@ impl Refund {
             metadata: BTreeMap::new(),
             created_at: None,
             updated_at: None,
-            raw: Box::<RawValue>::default(),
+            raw: RawJson::default(),
         }
     }
 

@@ -22,8 +22,7 @@ fn sample() -> Refund {
     refund.created_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
     refund.updated_at = Some(datetime!(2024-03-01 00:00:00 +08:00));
     refund.raw =
-        serde_json::value::to_raw_value(&json!({"payment_refund_id": "RF2043629695899013120"}))
-            .unwrap();
+        refundkit_core::RawJson::from_value(&json!({"payment_refund_id": "RF2043629695899013120"}));
     refund
 }
 

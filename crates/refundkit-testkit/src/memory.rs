@@ -301,7 +301,7 @@ fn to_refund(refund: &SimRefund) -> Outcome {
         "currency": refund.amount.currency().code(),
         "status": status.as_str(),
     });
-    normalized.raw = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+    normalized.raw = refundkit_core::RawJson::from_value(&raw);
     Ok(normalized)
 }
 

@@ -2,12 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use refundkit_core::{find_stamped, IdempotencyKey, OffsetDateTime, PAYMENT_METADATA};
+use refundkit_core::{find_stamped, IdempotencyKey, OffsetDateTime, RawJson, PAYMENT_METADATA};
 use refundkit_core::{
     Currency, FailureReason, ListRefunds, Money, Refund, RefundError, RefundId, RefundPage,
     RefundReason, RefundRequest, RefundStatus, ValidationError,
 };
-use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 
 use crate::wire::{CreateRefundBody, WirePaymentIntent, WireRefund, WireRefundPage};
@@ -76,10 +75,7 @@ fn decode_error(message: impl Into<String>) -> RefundError {
 
 /// A UQPay refund, normalized. `raw` is kept in [`Refund::raw`]. The amount is
 /// parsed exactly; one the currency cannot hold is a decode error, never rounded.
-pub(crate) fn refund_from_wire(
-    wire: WireRefund,
-    raw: Box<RawValue>,
-) -> Result<Refund, RefundError> {
+pub(crate) fn refund_from_wire(wire: WireRefund, raw: RawJson) -> Result<Refund, RefundError> {
     let id = RefundId::new(wire.payment_refund_id)
         .map_err(|e| decode_error(format!("payment_refund_id: {}", e.message())))?;
     let amount = Money::parse(&wire.amount, &wire.currency)
@@ -100,7 +96,7 @@ pub(crate) fn refund_from_wire(
 
 /// A refund from its raw JSON (list items, webhook `data`).
 pub(crate) fn refund_from_value(raw: serde_json::Value) -> Result<Refund, RefundError> {
-    let text = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+    let text = RawJson::from_value(&raw);
     let wire: WireRefund = refundkit_core::transport::decode_value(PROVIDER, raw)?;
     refund_from_wire(wire, text)
 }

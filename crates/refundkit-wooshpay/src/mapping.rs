@@ -4,11 +4,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use refundkit_core::transport::decode_value;
 use refundkit_core::{
-    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime, Refund,
+    find_stamped, Currency, FailureReason, IdempotencyKey, Money, OffsetDateTime, RawJson, Refund,
     RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
     ValidationError,
 };
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::wire::{CreateRefundBody, WireInteger, WireRefund, WireRefundList, WireRequestReason};
@@ -135,7 +134,7 @@ pub(crate) fn find_in_list(
         .and_then(Value::as_str)
         .map(str::to_string);
     let found = find_stamped(items, key, |raw| {
-        let text = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+        let text = RawJson::from_value(&raw);
         let wire: WireRefund = decode_value(PROVIDER, raw)?;
         refund_from_wire(wire, text, exponents)
     })?;
@@ -209,7 +208,7 @@ fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), ValidationE
 /// describing something other than a refund, is a decode error.
 pub(crate) fn refund_from_wire(
     wire: WireRefund,
-    raw: Box<RawValue>,
+    raw: RawJson,
     exponents: &CurrencyExponents,
 ) -> Result<Refund, RefundError> {
     let decode = |message: String| RefundError::decode(PROVIDER, message);

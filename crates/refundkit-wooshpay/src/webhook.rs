@@ -203,7 +203,7 @@ fn parse_event(
     let object = object.ok_or_else(|| invalid("event has no data.object".into()))?;
     let wire: WireRefund = refundkit_core::transport::decode_value(crate::PROVIDER, object.clone())
         .map_err(|e| invalid(format!("data.object is not a refund: {e}")))?;
-    let raw = serde_json::value::to_raw_value(&object).unwrap_or_default();
+    let raw = refundkit_core::RawJson::from_value(&object);
     let refund = refund_from_wire(wire, raw, exponents).map_err(|e| invalid(e.to_string()))?;
     Ok(RefundEvent::new(
         event_id,

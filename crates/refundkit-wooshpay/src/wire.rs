@@ -74,11 +74,40 @@ pub(crate) struct WireRefundList {
 
 /// An integer WooshPay documents as a number but whose request schema types
 /// as a string; both forms are read, and mapping refuses anything not whole.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WireInteger {
     Number(i64),
     Text(String),
+}
+
+/// Read by hand, not as `#[serde(untagged)]`: an untagged enum buffers every
+/// value into an intermediate tree before trying each form, on every answer.
+impl<'de> Deserialize<'de> for WireInteger {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = WireInteger;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer or a string")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<WireInteger, E> {
+                Ok(WireInteger::Number(value))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<WireInteger, E> {
+                i64::try_from(value)
+                    .map(WireInteger::Number)
+                    .map_err(|_| E::custom("an integer out of range"))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<WireInteger, E> {
+                Ok(WireInteger::Text(value.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// An event delivered to a webhook endpoint.

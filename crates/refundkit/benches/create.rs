@@ -51,8 +51,9 @@ static GLOBAL: Counting = Counting;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-const ROUNDS: usize = 9;
-const CREATES_PER_ROUND: usize = 400;
+const ROUNDS: usize = 21;
+/// Creates per round at concurrency 1 and at 64: rounds of 50–150 ms here.
+const CREATES_PER_ROUND: [usize; 2] = [1_000, 3_000];
 const PAYMENT: &str = "PI2043628825316691968";
 const WOOSHPAY_PAYMENT: &str = "pi_3MtwBwLkdIwHu7ix28a3tqPa";
 const UQPAY_KEY: &str = "bench-api-key";
@@ -211,11 +212,68 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-struct Line {
-    rate: f64,
-    allocations: f64,
+/// The value a quarter and three quarters of the way through `values`.
+fn quartiles(mut values: Vec<f64>) -> (f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let at = |share: usize| {
+        values
+            .get(values.len() * share / 4)
+            .copied()
+            .unwrap_or_default()
+    };
+    (at(1), at(3))
 }
 
+/// Rounds per side: `REFUNDKIT_BENCH_ROUNDS`, or [`ROUNDS`].
+fn rounds() -> usize {
+    std::env::var("REFUNDKIT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .filter(|&rounds| rounds > 0)
+        .unwrap_or(ROUNDS)
+}
+
+/// `REFUNDKIT_BENCH_PROFILE=<case>:<adapter|hand>:<creates>`: run only that
+/// many creates of one side of one case at c=1 and stop, for a profiler
+/// (`valgrind --tool=callgrind`; the difference between two counts is the
+/// cost per create).
+struct Profile {
+    case: String,
+    adapter: bool,
+    creates: usize,
+}
+
+impl Profile {
+    fn from_env() -> Option<Self> {
+        let text = std::env::var("REFUNDKIT_BENCH_PROFILE").ok()?;
+        let mut parts = text.rsplitn(3, ':');
+        let creates = parts.next()?.parse().ok()?;
+        let adapter = match parts.next()? {
+            "adapter" => true,
+            "hand" => false,
+            _ => return None,
+        };
+        let case = parts.next()?.to_string();
+        Some(Self {
+            case,
+            adapter,
+            creates,
+        })
+    }
+
+    fn side(&self) -> &'static str {
+        if self.adapter {
+            "adapter"
+        } else {
+            "hand-written"
+        }
+    }
+}
+
+/// Rounds of both sides in pairs, the order swapped every pair (adapter
+/// first, then hand-written first), so neither side always runs on a warmer
+/// or a quieter machine. The ratio is the median of the pairs' ratios: a
+/// machine that slows for a while slows both rounds of a pair.
 async fn compare<A, AF, B, BF>(
     name: &str,
     requests_each: usize,
@@ -229,35 +287,56 @@ where
     B: Fn() -> BF,
     BF: std::future::Future<Output = Result<(), Error>>,
 {
-    round(50, concurrency, &adapter).await?;
-    round(50, concurrency, &baseline).await?;
-    let (mut ours, mut hand) = (Vec::new(), Vec::new());
-    let (mut ours_alloc, mut hand_alloc) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let (elapsed, allocations) = round(CREATES_PER_ROUND, concurrency, &adapter).await?;
-        ours.push(CREATES_PER_ROUND as f64 / elapsed.as_secs_f64());
-        ours_alloc.push(allocations as f64 / CREATES_PER_ROUND as f64);
-        let (elapsed, allocations) = round(CREATES_PER_ROUND, concurrency, &baseline).await?;
-        hand.push(CREATES_PER_ROUND as f64 / elapsed.as_secs_f64());
-        hand_alloc.push(allocations as f64 / CREATES_PER_ROUND as f64);
+    if let Some(profile) = Profile::from_env() {
+        if profile.case == name && concurrency == 1 {
+            let (elapsed, _) = if profile.adapter {
+                round(profile.creates, 1, &adapter).await?
+            } else {
+                round(profile.creates, 1, &baseline).await?
+            };
+            println!(
+                "{name} c=1 {}: {} creates in {elapsed:?}",
+                profile.side(),
+                profile.creates
+            );
+        }
+        return Ok(());
     }
-    let ours = Line {
-        rate: median(ours),
-        allocations: median(ours_alloc),
+    // Enough to open every pooled connection either side will use.
+    let warm_up = concurrency.max(50) * 2;
+    round(warm_up, concurrency, &adapter).await?;
+    round(warm_up, concurrency, &baseline).await?;
+    let creates = if concurrency == 1 {
+        CREATES_PER_ROUND[0]
+    } else {
+        CREATES_PER_ROUND[1]
     };
-    let hand = Line {
-        rate: median(hand),
-        allocations: median(hand_alloc),
-    };
+    let rate = |elapsed: Duration| creates as f64 / elapsed.as_secs_f64();
+    let per_create = |allocations: u64| allocations as f64 / creates as f64;
+    let (mut ours, mut hand, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours_alloc, mut hand_alloc) = (Vec::new(), Vec::new());
+    for pair in 0..rounds() {
+        let ((ours_time, ours_allocations), (hand_time, hand_allocations)) = if pair % 2 == 0 {
+            let a = round(creates, concurrency, &adapter).await?;
+            (a, round(creates, concurrency, &baseline).await?)
+        } else {
+            let b = round(creates, concurrency, &baseline).await?;
+            (round(creates, concurrency, &adapter).await?, b)
+        };
+        ours.push(rate(ours_time));
+        hand.push(rate(hand_time));
+        ratios.push(rate(ours_time) / rate(hand_time));
+        ours_alloc.push(per_create(ours_allocations));
+        hand_alloc.push(per_create(hand_allocations));
+    }
+    let (ours, hand) = (median(ours), median(hand));
+    let (ours_alloc, hand_alloc) = (median(ours_alloc), median(hand_alloc));
+    let (low, high) = quartiles(ratios.clone());
     println!(
-        "{name:<28} c={concurrency:<3} adapter {:>8.0}/s ({:>6.0} req/s, {:>5.0} allocs)   hand-written {:>8.0}/s ({:>5.0} allocs)   ratio {:.2}x, allocs {:.2}x",
-        ours.rate,
-        ours.rate * requests_each as f64,
-        ours.allocations,
-        hand.rate,
-        hand.allocations,
-        ours.rate / hand.rate,
-        ours.allocations / hand.allocations,
+        "{name:<31} c={concurrency:<3} adapter {ours:>7.0}/s ({:>6.0} req/s, {ours_alloc:>4.0} allocs)   hand-written {hand:>7.0}/s ({hand_alloc:>4.0} allocs)   ratio {:.3}x (quartiles {low:.3}–{high:.3}), allocs {:.2}x",
+        ours * requests_each as f64,
+        median(ratios),
+        ours_alloc / hand_alloc,
     );
     Ok(())
 }
@@ -291,7 +370,12 @@ async fn main() -> Result<(), Error> {
             base64::engine::general_purpose::STANDARD.encode(format!("{WOOSHPAY_KEY}:"))
         ),
     };
-    println!("{ROUNDS} alternating rounds × {CREATES_PER_ROUND} creates per side (medians), loopback server");
+    println!(
+        "{} pairs of rounds × {} (c=1) or {} (c=64) creates per side, order swapped every pair; medians, ratio = median of the pairs' ratios; loopback server",
+        rounds(),
+        CREATES_PER_ROUND[0],
+        CREATES_PER_ROUND[1],
+    );
     for concurrency in [1, 64] {
         compare(
             "wooshpay",

@@ -105,7 +105,7 @@ pub use refunds::{PaymentRefunds, Refunds, RefundsBuilder};
 
 // The merchant API: what a backend that issues and tracks refunds names.
 /// The type of [`Refund::raw`]: the provider's JSON as text.
-pub use refundkit_core::RawValue;
+pub use refundkit_core::RawJson;
 pub use refundkit_core::{
     recover_refund, refund_many, wait_for_final, wait_for_final_with_progress, Capabilities,
     Currency, Decimal, ErrorKind, ExposeSecret, FailureReason, IdempotencyKey, ListRefunds, Money,

@@ -4,7 +4,7 @@
 use refundkit::toolkit::transport::{decode_value, ErrorClassifier, ErrorResponse, Operation};
 use refundkit::toolkit::{check_echo, parse_plain_decimal};
 use refundkit::{
-    Currency, ErrorKind, Money, OffsetDateTime, ProviderError, ProviderOptions, Refund,
+    Currency, ErrorKind, Money, OffsetDateTime, ProviderError, ProviderOptions, RawJson, Refund,
     RefundAmount, RefundError, RefundId, RefundReason, RefundRequest, RefundStatus,
 };
 
@@ -38,17 +38,13 @@ pub(crate) fn create_body(request: &RefundRequest) -> Result<WireCreate<'_>, Ref
 
 /// A raw refund object (from a list, or a whole answer) decoded.
 pub(crate) fn decode_refund(raw: serde_json::Value) -> Result<Refund, RefundError> {
-    let text = serde_json::value::to_raw_value(&raw)
-        .map_err(|_| RefundError::decode(LEDGER, "a refund object cannot be kept as text"))?;
+    let text = RawJson::from_value(&raw);
     let wire: WireRefund = decode_value(LEDGER, raw)?;
     to_refund(wire, text)
 }
 
 /// The normalized refund; `raw` is kept for audit.
-pub(crate) fn to_refund(
-    wire: WireRefund,
-    raw: Box<serde_json::value::RawValue>,
-) -> Result<Refund, RefundError> {
+pub(crate) fn to_refund(wire: WireRefund, raw: RawJson) -> Result<Refund, RefundError> {
     let bad =
         |field: &str, why: String| RefundError::decode(LEDGER, format!("field `{field}` {why}"));
     let currency = Currency::new(&wire.currency)

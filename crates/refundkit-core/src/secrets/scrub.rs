@@ -4,6 +4,7 @@
 use crate::error::{ProviderError, RefundError};
 use crate::money::Money;
 use crate::query::RefundPage;
+use crate::raw::RawJson;
 use crate::refund::Refund;
 use crate::request::RefundReason;
 use crate::status::{FailureReason, RefundStatus};
@@ -110,7 +111,7 @@ impl Scrub for Refund {
 /// written, so text holding no secret needs nothing; with an escape (`\u0073`
 /// for `s`, `\/` for `/`) a secret may hide behind it, and with a secret in
 /// it the text is parsed, scrubbed and written again (the rare path).
-impl Scrub for Box<serde_json::value::RawValue> {
+impl Scrub for RawJson {
     fn scrub(&mut self, secrets: &Secrets) {
         let text = self.get();
         if !text.contains('\\') && !secrets.found_in(text) {
@@ -120,9 +121,11 @@ impl Scrub for Box<serde_json::value::RawValue> {
         // rather than passed on unscrubbed.
         let scrubbed = serde_json::from_str::<serde_json::Value>(text)
             .ok()
-            .map(|value| secrets.scrubbed(value))
-            .and_then(|value| serde_json::value::to_raw_value(&value).ok());
-        *self = scrubbed.unwrap_or_default();
+            .map(|value| secrets.scrubbed(value));
+        *self = scrubbed
+            .as_ref()
+            .map(RawJson::from_value)
+            .unwrap_or_default();
     }
 }
 

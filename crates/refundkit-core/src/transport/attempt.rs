@@ -71,6 +71,7 @@ impl Transport {
                 status,
                 headers,
                 body,
+                decoded: false,
             });
         }
         self.error_answer(request, status, headers, body)

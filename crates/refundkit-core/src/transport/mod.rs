@@ -136,9 +136,11 @@ impl Transport {
         W: DeserializeOwned,
         T: Scrub,
     {
-        let response = self.send(request, auth).await?;
-        let mapped = decode_json::<W>(self.inner.provider, &response.body)
-            .and_then(|wire| map(wire, &response));
+        let mut response = self.send(request, auth).await?;
+        let mapped = decode_json::<W>(self.inner.provider, &response.body).and_then(|wire| {
+            response.decoded = true;
+            map(wire, &response)
+        });
         let mapped = match mapped {
             Err(error) if request.creates() && !settles_a_create(&error) => {
                 Err(self.outcome_unknown(request, error))

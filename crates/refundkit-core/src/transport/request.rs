@@ -8,12 +8,12 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use url::Url;
 
 use crate::error::RefundError;
 use crate::idempotency::IdempotencyKey;
 use crate::ids::ProviderId;
+use crate::raw::RawJson;
 
 /// What a call does; decides tracing names and the outcome-unknown rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +184,8 @@ pub struct ApiResponse {
     pub headers: HeaderMap,
     /// The body, at most the configured cap.
     pub body: Bytes,
+    /// Whether the whole body has decoded as JSON ([`super::Transport::call`]).
+    pub(super) decoded: bool,
 }
 
 impl ApiResponse {
@@ -192,13 +194,18 @@ impl ApiResponse {
         super::decode_json(provider, &self.body)
     }
 
-    /// The body as raw JSON text, for audit (`Refund::raw`): copied once and
-    /// checked, not parsed into a tree. JSON `null` when the body is not JSON
-    /// (the typed decode of the same body fails first).
-    pub fn raw_json(&self) -> Box<RawValue> {
+    /// The body as raw JSON text, for audit (`Refund::raw`): the same bytes,
+    /// not copied and not parsed into a tree. In [`super::Transport::call`]'s
+    /// `map` the body has already decoded as JSON, so only its UTF-8 is
+    /// checked; anywhere else it is checked as JSON too. JSON `null` when the
+    /// body is not JSON.
+    pub fn raw_json(&self) -> RawJson {
+        if self.decoded {
+            return RawJson::from_decoded_body(&self.body).unwrap_or_default();
+        }
         std::str::from_utf8(&self.body)
             .ok()
-            .and_then(|text| RawValue::from_string(text.to_owned()).ok())
+            .and_then(|text| RawJson::parse(text).ok())
             .unwrap_or_default()
     }
 }

@@ -105,7 +105,7 @@ impl MiniWooshPay {
                 .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
                 .collect();
         }
-        refund.raw = serde_json::value::to_raw_value(body).unwrap();
+        refund.raw = refundkit_core::RawJson::from_value(body);
         Ok(refund)
     }
 }

@@ -28,7 +28,7 @@ fn body_json(request: &RefundRequest) -> Value {
 
 fn map(value: Value) -> Result<Refund, RefundError> {
     let wire: WireRefund = serde_json::from_value(value.clone()).unwrap();
-    let raw = serde_json::value::to_raw_value(&value).unwrap();
+    let raw = RawJson::from_value(&value);
     refund_from_wire(wire, raw, &exponents())
 }
 
