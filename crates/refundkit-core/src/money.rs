@@ -56,7 +56,13 @@ impl Currency {
     /// ```
     pub fn new(code: &str) -> Result<Self, MoneyError> {
         // Every ISO code is three ASCII letters: upper-cased on the stack.
-        let code = match code.trim().as_bytes() {
+        // Three bytes as given (nearly always) skip the trim.
+        let given = code.as_bytes();
+        let code = match if given.len() == 3 {
+            given
+        } else {
+            code.trim().as_bytes()
+        } {
             [a, b, c] => [
                 a.to_ascii_uppercase(),
                 b.to_ascii_uppercase(),
@@ -228,19 +234,28 @@ impl Money {
     /// amount is not a whole number of those units or does not fit an `i64`.
     pub fn to_minor_units_at(&self, exponent: u32) -> Result<i64, MoneyError> {
         let overflow = || MoneyError::Overflow;
-        let factor = 10i64.checked_pow(exponent).ok_or_else(overflow)?;
-        let scaled = self
-            .amount
-            .checked_mul(Decimal::from(factor))
-            .ok_or_else(overflow)?;
-        if !scaled.fract().is_zero() {
-            return Err(MoneyError::TooPrecise {
-                amount: self.amount.to_string(),
-                currency: self.currency.code().to_string(),
-                exponent,
-            });
-        }
-        rust_decimal::prelude::ToPrimitive::to_i64(&scaled).ok_or_else(overflow)
+        // The amount is `mantissa × 10^-scale`: whole integer arithmetic.
+        let (mantissa, scale) = (self.amount.mantissa(), self.amount.scale());
+        let minor = match exponent.checked_sub(scale) {
+            Some(more) => 10i128
+                .checked_pow(more)
+                .and_then(|factor| mantissa.checked_mul(factor))
+                .ok_or_else(overflow)?,
+            None => {
+                let divisor = 10i128
+                    .checked_pow(scale.saturating_sub(exponent))
+                    .ok_or_else(overflow)?;
+                if mantissa.checked_rem(divisor) != Some(0) {
+                    return Err(MoneyError::TooPrecise {
+                        amount: self.amount.to_string(),
+                        currency: self.currency.code().to_string(),
+                        exponent,
+                    });
+                }
+                mantissa.checked_div(divisor).ok_or_else(overflow)?
+            }
+        };
+        i64::try_from(minor).map_err(|_| overflow())
     }
 
     /// The canonical decimal string in major units, with exactly as many

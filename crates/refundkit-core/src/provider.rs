@@ -1,6 +1,8 @@
 //! The one trait every provider implements.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -120,7 +122,12 @@ pub trait RefundProvider: Send + Sync + fmt::Debug {
     }
 }
 
-#[async_trait]
+/// The boxed future an `async_trait` method returns.
+type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, RefundError>> + Send + 'a>>;
+
+/// Forwards to the shared provider. Written without `#[async_trait]`, whose
+/// forwarding would box a second future around the provider's own: each call
+/// hands back the provider's future as it is.
 impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
     fn provider(&self) -> ProviderId {
         (**self).provider()
@@ -128,30 +135,70 @@ impl<P: RefundProvider + ?Sized> RefundProvider for Arc<P> {
     fn capabilities(&self) -> &Capabilities {
         (**self).capabilities()
     }
-    async fn find_refund_by_key(
-        &self,
-        payment_id: &str,
-        key: &IdempotencyKey,
-    ) -> Result<Option<Refund>, RefundError> {
-        (**self).find_refund_by_key(payment_id, key).await
+    fn find_refund_by_key<'a, 'b, 'c, 'async_trait>(
+        &'a self,
+        payment_id: &'b str,
+        key: &'c IdempotencyKey,
+    ) -> Answer<'async_trait, Option<Refund>>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        'c: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).find_refund_by_key(payment_id, key)
     }
-    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
-        (**self).create_refund(request).await
+    fn create_refund<'a, 'b, 'async_trait>(
+        &'a self,
+        request: &'b RefundRequest,
+    ) -> Answer<'async_trait, Refund>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).create_refund(request)
     }
-    async fn find_refund_for(
-        &self,
-        request: &RefundRequest,
-    ) -> Result<Option<Refund>, RefundError> {
-        (**self).find_refund_for(request).await
+    fn find_refund_for<'a, 'b, 'async_trait>(
+        &'a self,
+        request: &'b RefundRequest,
+    ) -> Answer<'async_trait, Option<Refund>>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).find_refund_for(request)
     }
-    async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
-        (**self).get_refund(id).await
+    fn get_refund<'a, 'b, 'async_trait>(&'a self, id: &'b RefundId) -> Answer<'async_trait, Refund>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).get_refund(id)
     }
-    async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
-        (**self).list_refunds(query).await
+    fn list_refunds<'a, 'b, 'async_trait>(
+        &'a self,
+        query: &'b ListRefunds,
+    ) -> Answer<'async_trait, RefundPage>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).list_refunds(query)
     }
-    async fn cancel_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
-        (**self).cancel_refund(id).await
+    fn cancel_refund<'a, 'b, 'async_trait>(
+        &'a self,
+        id: &'b RefundId,
+    ) -> Answer<'async_trait, Refund>
+    where
+        'a: 'async_trait,
+        'b: 'async_trait,
+        Self: 'async_trait,
+    {
+        (**self).cancel_refund(id)
     }
     fn verify_webhook(
         &self,

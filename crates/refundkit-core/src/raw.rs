@@ -61,7 +61,9 @@ impl RawJson {
     pub(crate) fn from_decoded_body(body: &Bytes) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
         let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
-        let start = text.len().saturating_sub(text.trim_start_matches(blank).len());
+        let start = text
+            .len()
+            .saturating_sub(text.trim_start_matches(blank).len());
         let end = text.trim_end_matches(blank).len().max(start);
         Some(Self {
             text: body.slice(start..end),
@@ -75,6 +77,14 @@ impl RawJson {
         }
         // Checked on the way in, so this never falls back.
         std::str::from_utf8(&self.text).unwrap_or("null")
+    }
+
+    /// The JSON text's bytes, unchecked again (for scanning it).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        if self.text.is_empty() {
+            return b"null";
+        }
+        &self.text
     }
 
     /// True when there is no JSON (the text is `null`).
@@ -147,7 +157,10 @@ mod tests {
         assert!(RawJson::from_decoded_body(&Bytes::from_static(b"{\"x\": \"\xff\"}")).is_none());
         // The whitespace around the value is left out, as serde_json does.
         let padded = Bytes::from_static(b" \r\n{\"id\": 1}\n ");
-        assert_eq!(RawJson::from_decoded_body(&padded).unwrap().get(), r#"{"id": 1}"#);
+        assert_eq!(
+            RawJson::from_decoded_body(&padded).unwrap().get(),
+            r#"{"id": 1}"#
+        );
     }
 
     #[test]

@@ -175,7 +175,14 @@ impl RefundRequest {
     /// key came from a reference).
     pub fn provider_metadata(&self) -> BTreeMap<String, String> {
         let mut metadata = self.metadata.clone();
-        metadata.insert(KEY_METADATA.into(), self.idempotency_key.to_string());
+        // Written on the stack, not through the formatter.
+        let mut key = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let key = self
+            .idempotency_key
+            .as_uuid()
+            .hyphenated()
+            .encode_lower(&mut key);
+        metadata.insert(KEY_METADATA.into(), key.to_owned());
         if let Some(reference) = &self.merchant_reference {
             metadata.insert(REFERENCE_METADATA.into(), reference.clone());
         }

@@ -76,12 +76,12 @@ impl SecretList {
     /// The prepared searches of the secrets in `text`, longest first.
     fn found_in<'a, 't>(
         &'a self,
-        text: &'t str,
+        text: &'t [u8],
     ) -> impl Iterator<Item = &'a Finder<'static>> + use<'a, 't> {
         let long_enough = text.len() >= self.shortest;
         self.finders
             .iter()
-            .filter(move |finder| long_enough && finder.find(text.as_bytes()).is_some())
+            .filter(move |finder| long_enough && finder.find(text).is_some())
     }
 }
 
@@ -142,7 +142,22 @@ impl Secrets {
 
     /// Whether `text` contains a known secret.
     pub fn found_in(&self, text: &str) -> bool {
+        self.found_in_bytes(text.as_bytes())
+    }
+
+    /// [`Secrets::found_in`] for bytes (a body, raw JSON).
+    pub fn found_in_bytes(&self, text: &[u8]) -> bool {
         self.read().found_in(text).next().is_some()
+    }
+
+    /// Whether a JSON text may hold a known secret once parsed: it contains
+    /// one as written, or a backslash escape (behind which one may hide).
+    /// JSON text for which this is false parses into strings none of which
+    /// holds a secret: each reads exactly as written in the text.
+    pub fn may_be_in_json(&self, json: &[u8]) -> bool {
+        let list = self.read();
+        !list.finders.is_empty()
+            && (memchr::memchr(b'\\', json).is_some() || list.found_in(json).next().is_some())
     }
 
     /// `text` with every known secret replaced by `[REDACTED]`.
@@ -156,7 +171,7 @@ impl Secrets {
     /// that a secret containing another is masked whole.
     pub fn scrub_in_place(&self, text: &mut String) {
         let list = self.read();
-        let found: Vec<&[u8]> = list.found_in(text).map(Finder::needle).collect();
+        let found: Vec<&[u8]> = list.found_in(text.as_bytes()).map(Finder::needle).collect();
         for secret in found {
             // Still there after a longer secret was masked?
             if let Ok(secret) = std::str::from_utf8(secret) {

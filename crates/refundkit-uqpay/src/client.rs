@@ -176,16 +176,18 @@ impl UqPayClient {
         let payment_id = request.payment_id();
         let currencies = &self.inner.currencies;
         if let RefundAmount::Partial(money) = request.amount() {
-            let check = self.inner.config.currency_check();
-            match (check, currencies.get(on_behalf_of, payment_id)) {
-                (CurrencyCheck::Trusted, _) => return Ok(Some(*money)),
-                (CurrencyCheck::Cached, Some(currency)) => {
-                    check_cached_currency(currency, payment_id, money)?;
-                    return Ok(Some(*money));
+            match self.inner.config.currency_check() {
+                CurrencyCheck::Trusted => return Ok(Some(*money)),
+                CurrencyCheck::Cached => {
+                    if let Some(currency) = currencies.get(on_behalf_of, payment_id) {
+                        check_cached_currency(currency, payment_id, money)?;
+                        return Ok(Some(*money));
+                    }
                 }
                 _ => {}
             }
         }
+        let remember = self.inner.config.currency_check() == CurrencyCheck::Cached;
         let url = self.url(&["v2", "payment_intents", payment_id]);
         let mut read = self.with_client_id(ApiRequest::get(GET_PAYMENT, url))?;
         if let Some(account) = on_behalf_of {
@@ -198,7 +200,9 @@ impl UqPayClient {
                 match request.amount() {
                     RefundAmount::Partial(money) => {
                         let currency = check_refund_currency(&intent, payment_id, money)?;
-                        currencies.insert(on_behalf_of, payment_id, currency);
+                        if remember {
+                            currencies.insert(on_behalf_of, payment_id, currency);
+                        }
                         Ok(Some(*money))
                     }
                     RefundAmount::Full => remaining_refundable(&intent, payment_id),

@@ -407,20 +407,14 @@ pub(crate) fn json_object_len(metadata: &BTreeMap<String, String>) -> usize {
 /// `"`, `\` and the five control characters with short escapes as two bytes,
 /// the other control characters as `\u00XX`, and everything else as is.
 fn json_string_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let escaped = bytes
-        .iter()
-        .filter(|b| matches!(b, b'"' | b'\\' | 0x00..=0x1F))
-        .count();
-    let long = bytes
-        .iter()
-        .filter(|b| matches!(b, 0x00..=0x07 | 0x0B | 0x0E..=0x1F))
-        .count();
-    bytes
-        .len()
-        .saturating_add(2)
-        .saturating_add(escaped)
-        .saturating_add(long.saturating_mul(4))
+    text.bytes().fold(2usize, |len, byte| {
+        let written = match byte {
+            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 2,
+            0x00..=0x1F => 6,
+            _ => 1,
+        };
+        len.saturating_add(written)
+    })
 }
 
 /// UQPay's required free-text reason: the description if given, else the

@@ -113,10 +113,11 @@ impl Scrub for Refund {
 /// it the text is parsed, scrubbed and written again (the rare path).
 impl Scrub for RawJson {
     fn scrub(&mut self, secrets: &Secrets) {
-        let text = self.get();
-        if !text.contains('\\') && !secrets.found_in(text) {
+        let bytes = self.as_bytes();
+        if memchr::memchr(b'\\', bytes).is_none() && !secrets.found_in_bytes(bytes) {
             return;
         }
+        let text = self.get();
         // A value that does not parse again (it always should) is dropped
         // rather than passed on unscrubbed.
         let scrubbed = serde_json::from_str::<serde_json::Value>(text)

@@ -81,7 +81,9 @@ impl ApiRequest {
     }
 
     fn new(operation: Operation, method: Method, url: Url) -> Self {
-        let mut headers = HeaderMap::new();
+        // Room for accept, content type, idempotency key and two more, so
+        // that building the request never grows the map.
+        let mut headers = HeaderMap::with_capacity(6);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         Self {
             operation,
