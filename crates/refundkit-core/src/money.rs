@@ -71,8 +71,10 @@ impl Currency {
             _ => return Err(MoneyError::UnknownCurrency),
         };
         let table = iso_codes();
+        // Compared as one number, not byte by byte.
+        let number = |[a, b, c]: [u8; 3]| u32::from_be_bytes([0, a, b, c]);
         let index = table
-            .binary_search_by_key(&code, |(known, _)| *known)
+            .binary_search_by_key(&number(code), |(known, _)| number(*known))
             .map_err(|_| MoneyError::UnknownCurrency)?;
         let exponent = match table.get(index) {
             Some((_, Some(exponent))) => *exponent,

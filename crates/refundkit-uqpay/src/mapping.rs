@@ -293,6 +293,10 @@ pub(crate) fn sub_account_id(text: &str) -> Result<String, ValidationError> {
 }
 
 fn check_id_length(field: &'static str, id: &str) -> Result<(), ValidationError> {
+    // No more bytes than the limit: no more characters either.
+    if id.len() <= MAX_ID_CHARS {
+        return Ok(());
+    }
     let length = id.chars().count();
     if length > MAX_ID_CHARS {
         return Err(ValidationError::new(
@@ -339,7 +343,10 @@ impl<'a> PreparedCreate<'a> {
             check_id_length("payment_attempt_id", attempt)?;
         }
         let reason = reason_text(request);
-        let length = reason.chars().count();
+        let length = match reason.len() {
+            bytes if bytes <= MAX_REASON_CHARS => bytes,
+            _ => reason.chars().count(),
+        };
         if length > MAX_REASON_CHARS {
             let field = if request.description().is_some() {
                 "description"

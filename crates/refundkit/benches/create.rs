@@ -51,9 +51,9 @@ static GLOBAL: Counting = Counting;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-const ROUNDS: usize = 21;
-/// Creates per round at concurrency 1 and at 64: rounds of 50–150 ms here.
-const CREATES_PER_ROUND: [usize; 2] = [1_000, 3_000];
+const ROUNDS: usize = 41;
+/// Creates per round at concurrency 1 and at 64: rounds of 60–120 ms here.
+const CREATES_PER_ROUND: [usize; 2] = [600, 2_000];
 const PAYMENT: &str = "PI2043628825316691968";
 const WOOSHPAY_PAYMENT: &str = "pi_3MtwBwLkdIwHu7ix28a3tqPa";
 const UQPAY_KEY: &str = "bench-api-key";

@@ -81,9 +81,10 @@ impl ApiRequest {
     }
 
     fn new(operation: Operation, method: Method, url: Url) -> Self {
-        // Room for accept, content type, idempotency key and two more, so
-        // that building the request never grows the map.
-        let mut headers = HeaderMap::with_capacity(6);
+        // Room for accept, content type, idempotency key, an adapter's own
+        // headers, the auth header and reqwest's defaults, so that neither
+        // building the request nor sending it grows the map.
+        let mut headers = HeaderMap::with_capacity(12);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         Self {
             operation,
