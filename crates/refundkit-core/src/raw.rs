@@ -1,5 +1,5 @@
 //! [`RawJson`]: a provider's JSON text as received, kept for audit without
-//! being copied or parsed into a tree on every call.
+//! being parsed a second time or into a tree on every call.
 
 use std::fmt;
 
@@ -8,12 +8,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// JSON text as a provider sent it ([`crate::Refund::raw`]): one valid JSON
-/// value, UTF-8, shared rather than copied (a clone is a handle to the same
-/// bytes). Empty means JSON `null`.
+/// value, UTF-8; a clone is a handle to the same bytes. Empty means JSON
+/// `null`.
 ///
-/// The transport hands over the answer's body as it arrived: the typed decode
-/// of that body has already proved it JSON, so keeping it costs a UTF-8 check
-/// and no copy. Every other way in ([`RawJson::parse`], [`RawJson::from_value`],
+/// The transport keeps the answer's body as it arrived: the typed decode of
+/// that body has already proved it JSON, so keeping it costs a UTF-8 check
+/// and one copy, not a second parse. Every other way in ([`RawJson::parse`], [`RawJson::from_value`],
 /// deserializing) checks it.
 ///
 /// ```
@@ -58,15 +58,14 @@ impl RawJson {
     /// A body the typed decode has already read as JSON: only its UTF-8 is
     /// checked (serde_json skips unread strings without checking them), and
     /// the whitespace around the value left out. `None` when it is not UTF-8.
-    pub(crate) fn from_decoded_body(body: &Bytes) -> Option<Self> {
+    ///
+    /// Copied once: the body is a slice of the HTTP client's read buffer, and
+    /// a refund kept for long must not keep that whole buffer alive.
+    pub(crate) fn from_decoded_body(body: &[u8]) -> Option<Self> {
         let text = std::str::from_utf8(body).ok()?;
-        let blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
-        let start = text
-            .len()
-            .saturating_sub(text.trim_start_matches(blank).len());
-        let end = text.trim_end_matches(blank).len().max(start);
+        let trimmed = text.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r'));
         Some(Self {
-            text: body.slice(start..end),
+            text: Bytes::copy_from_slice(trimmed.as_bytes()),
         })
     }
 
@@ -148,11 +147,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_decoded_body_is_kept_as_the_same_bytes() {
+    fn a_decoded_body_is_kept_as_received() {
         let body = Bytes::from_static(br#"{"id": "re_1"}"#);
         let raw = RawJson::from_decoded_body(&body).unwrap();
         assert_eq!(raw.get(), r#"{"id": "re_1"}"#);
-        assert_eq!(raw.text.as_ptr(), body.as_ptr(), "shared, not copied");
+        // Its own copy, not a handle on the client's read buffer.
+        assert_ne!(raw.text.as_ptr(), body.as_ptr());
+        let shared = raw.clone();
+        assert_eq!(shared.text.as_ptr(), raw.text.as_ptr(), "clones share");
         // Invalid UTF-8 inside a string serde_json skipped is refused.
         assert!(RawJson::from_decoded_body(&Bytes::from_static(b"{\"x\": \"\xff\"}")).is_none());
         // The whitespace around the value is left out, as serde_json does.

@@ -294,10 +294,9 @@ impl RefundProvider for UqPayClient {
             // A full refund with nothing left may be this very refund, made
             // earlier with this key (its answer lost): replay it as UQPay would.
             Ok(None) => {
-                return match self
-                    .find_by_key(payment_id, request.idempotency_key(), on_behalf_of)
-                    .await?
-                {
+                // Boxed: the search's future is large, and this is the rare path.
+                let search = self.find_by_key(payment_id, request.idempotency_key(), on_behalf_of);
+                return match Box::pin(search).await? {
                     Some(refund) => Ok(refund),
                     None => Err(nothing_left(payment_id)),
                 };

@@ -224,6 +224,17 @@ fn quartiles(mut values: Vec<f64>) -> (f64, f64) {
     (at(1), at(3))
 }
 
+/// Whether case `name` runs: `REFUNDKIT_BENCH_CASES` (comma-separated parts
+/// of names, e.g. `wooshpay,first`) picks some; unset, every case runs.
+fn selected(name: &str) -> bool {
+    match std::env::var("REFUNDKIT_BENCH_CASES") {
+        Ok(cases) => cases
+            .split(',')
+            .any(|case| !case.trim().is_empty() && name.contains(case.trim())),
+        Err(_) => true,
+    }
+}
+
 /// Rounds per side: `REFUNDKIT_BENCH_ROUNDS`, or [`ROUNDS`].
 fn rounds() -> usize {
     std::env::var("REFUNDKIT_BENCH_ROUNDS")
@@ -287,6 +298,9 @@ where
     B: Fn() -> BF,
     BF: std::future::Future<Output = Result<(), Error>>,
 {
+    if !selected(name) {
+        return Ok(());
+    }
     if let Some(profile) = Profile::from_env() {
         if profile.case == name && concurrency == 1 {
             let (elapsed, _) = if profile.adapter {
@@ -341,7 +355,7 @@ where
     Ok(())
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let base = serve().await?;
     let transport = TransportConfig::default();
@@ -376,6 +390,19 @@ async fn main() -> Result<(), Error> {
         CREATES_PER_ROUND[0],
         CREATES_PER_ROUND[1],
     );
+    if std::env::var("SIZES").is_ok() {
+        let req = request(WOOSHPAY_PAYMENT);
+        let w = wooshpay.create_refund(&req);
+        let u = uqpay_seen.create_refund(&req);
+        let h = hand.wooshpay();
+        println!(
+            "sizes: wooshpay {} uqpay {} hand {}",
+            std::mem::size_of_val(&*w),
+            std::mem::size_of_val(&*u),
+            std::mem::size_of_val(&h)
+        );
+        return Ok(());
+    }
     for concurrency in [1, 64] {
         compare(
             "wooshpay",

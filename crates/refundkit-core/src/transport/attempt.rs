@@ -10,12 +10,14 @@ use tracing::Instrument;
 use super::*;
 
 impl Transport {
-    pub(super) async fn traced_attempt(
-        &self,
-        request: &ApiRequest,
+    /// The attempt inside its span. Not an `async fn`: the future returned is
+    /// the attempt's own, not one holding the request beside it.
+    pub(super) fn traced_attempt<'a>(
+        &'a self,
+        request: &'a ApiRequest,
         outgoing: reqwest::Request,
         attempt: u32,
-    ) -> Attempt {
+    ) -> tracing::instrument::Instrumented<impl std::future::Future<Output = Attempt> + 'a> {
         let span = tracing::info_span!(
             "refundkit.http",
             provider = %self.inner.provider,
@@ -24,7 +26,7 @@ impl Transport {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.attempt(request, outgoing).instrument(span).await
+        self.attempt(request, outgoing).instrument(span)
     }
 
     pub(super) async fn attempt(
@@ -33,23 +35,33 @@ impl Transport {
         outgoing: reqwest::Request,
     ) -> Attempt {
         let started = Instant::now();
-        let result = self.inner.client.execute(outgoing).await;
         let span = tracing::Span::current();
-        let latency_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let mut response = match result {
-            Ok(response) => response,
-            Err(error) => {
-                span.record("latency_ms", latency_ms());
-                let (error, end) = self.transport_failure(&error);
-                tracing::info!(error = %error.code(), "attempt failed before a response");
-                return Attempt::Failed { error, end };
+        // Read only when someone records it (a clock read costs).
+        let record_latency = |span: &tracing::Span| {
+            if !span.is_disabled() {
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                span.record("latency_ms", ms);
             }
         };
-        let status = response.status().as_u16();
-        span.record("status", status);
-        let headers = std::mem::take(response.headers_mut());
-        let body = self.read_capped(response).await;
-        span.record("latency_ms", latency_ms());
+        // In a block of its own: the response is moved into the body's read,
+        // not also kept beside it in this future's state.
+        let (status, headers, reading) = {
+            let mut response = match self.inner.client.execute(outgoing).await {
+                Ok(response) => response,
+                Err(error) => {
+                    record_latency(&span);
+                    let (error, end) = self.transport_failure(&error);
+                    tracing::info!(error = %error.code(), "attempt failed before a response");
+                    return Attempt::Failed { error, end };
+                }
+            };
+            let status = response.status().as_u16();
+            span.record("status", status);
+            let headers = std::mem::take(response.headers_mut());
+            (status, headers, self.read_capped(response))
+        };
+        let body = reading.await;
+        record_latency(&span);
         tracing::info!("attempt finished");
         // The provider answered; a broken or oversized body is still an answer
         // we could not read, so whatever the status, it may have acted.

@@ -136,6 +136,22 @@ impl Transport {
         W: DeserializeOwned,
         T: Scrub,
     {
+        // Boxed: a call's future holds the whole retry loop, and held inline it
+        // would make the adapter's future (itself boxed, by `async_trait`)
+        // too large for the allocator's fast path and copied at every level.
+        Box::pin(self.call_inner(request, auth, map)).await
+    }
+
+    async fn call_inner<W, T>(
+        &self,
+        request: &ApiRequest,
+        auth: Option<&dyn Authenticator>,
+        map: impl FnOnce(W, &ApiResponse) -> Result<T, RefundError>,
+    ) -> Result<T, RefundError>
+    where
+        W: DeserializeOwned,
+        T: Scrub,
+    {
         let mut response = self.send(request, auth).await?;
         let mapped = decode_json::<W>(self.inner.provider, &response.body).and_then(|wire| {
             response.decoded = true;
@@ -192,20 +208,30 @@ impl Transport {
         let mut attempt: u32 = 0;
         loop {
             attempt = attempt.saturating_add(1);
-            let mut outgoing = outgoing(request);
-            // Credentials that cannot be had on a later attempt still leave an
-            // earlier, possibly delivered attempt unresolved.
-            let generation = match auth {
-                Some(auth) => match auth.authorize(outgoing.headers_mut()).await {
-                    Ok(generation) => Some(generation),
-                    Err(error) => {
-                        return Err(self.settle(request, error, any_maybe_acted, NO_ANSWER))
-                    }
-                },
-                None => None,
+            // The request is built and authorized in a block of its own, so
+            // that it is moved into the attempt rather than also kept beside
+            // it in this future's state.
+            let (sending, generation) = {
+                let mut outgoing = outgoing(request);
+                // Credentials that cannot be had on a later attempt still leave
+                // an earlier, possibly delivered attempt unresolved.
+                let generation = match auth {
+                    Some(auth) => match auth.authorize(outgoing.headers_mut()).await {
+                        Ok(generation) => Some(generation),
+                        Err(error) => {
+                            return Err(self.settle(request, error, any_maybe_acted, NO_ANSWER))
+                        }
+                    },
+                    None => None,
+                };
+                attempt_secrets.keep_from(outgoing.headers());
+                // Boxed: the HTTP client's future is large, and held inline it
+                // would make every future around it (this one, the call, the
+                // adapter's) as large and copied as often.
+                let sending = Box::pin(self.traced_attempt(request, outgoing, attempt));
+                (sending, generation)
             };
-            attempt_secrets.keep_from(outgoing.headers());
-            let (error, end) = match self.traced_attempt(request, outgoing, attempt).await {
+            let (error, end) = match sending.await {
                 Attempt::Success(response) => return Ok(response),
                 Attempt::Failed { error, end } => (error, end),
             };
@@ -240,7 +266,8 @@ impl Transport {
                 error = %error.code(),
                 "retrying with the same idempotency key"
             );
-            tokio::time::sleep(delay).await;
+            // Boxed: a timer is large, and only a retry needs one.
+            Box::pin(tokio::time::sleep(delay)).await;
         }
     }
 

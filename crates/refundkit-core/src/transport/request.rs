@@ -197,8 +197,8 @@ impl ApiResponse {
         super::decode_json(provider, &self.body)
     }
 
-    /// The body as raw JSON text, for audit (`Refund::raw`): the same bytes,
-    /// not copied and not parsed into a tree. In [`super::Transport::call`]'s
+    /// The body as raw JSON text, for audit (`Refund::raw`): copied once, not
+    /// parsed into a tree. In [`super::Transport::call`]'s
     /// `map` the body has already decoded as JSON, so only its UTF-8 is
     /// checked; anywhere else it is checked as JSON too. JSON `null` when the
     /// body is not JSON.
