@@ -134,13 +134,15 @@ struct Hand {
 
 impl Hand {
     async fn wooshpay(&self) -> Result<(), Error> {
+        let key = IdempotencyKey::new().to_string();
         let body = json!({"payment_intent": WOOSHPAY_PAYMENT, "amount": 1001, "reason": "requested_by_customer",
-            "metadata": {"refundkit_idempotency_key": IdempotencyKey::new().to_string()}});
+            "metadata": {"refundkit_idempotency_key": key}});
         let answer = self
             .http
             .post(format!("{}/v1/refunds", self.base))
             .header("authorization", &self.basic)
-            .header("idempotency-key", IdempotencyKey::new().to_string())
+            .header("idempotency-key", key)
+            .header("accept", "application/json")
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body)?)
             .send()
@@ -161,6 +163,7 @@ impl Hand {
             .header("x-auth-token", "Bearer eyJ.bench.token")
             .header("x-client-id", "bench-client")
             .header("x-idempotency-key", key)
+            .header("accept", "application/json")
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body)?)
             .send()
@@ -177,6 +180,7 @@ impl Hand {
             .get(format!("{}/api/v2/payment_intents/{PAYMENT}", self.base))
             .header("x-auth-token", "Bearer eyJ.bench.token")
             .header("x-client-id", "bench-client")
+            .header("accept", "application/json")
             .send()
             .await?
             .bytes()
@@ -355,8 +359,55 @@ where
     Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
+/// The runtimes the cases run on, in turn: `REFUNDKIT_BENCH_RUNTIME=multi`
+/// or `current` picks one.
+fn main() -> Result<(), Error> {
+    let only = std::env::var("REFUNDKIT_BENCH_RUNTIME").ok();
+    let profiling = Profile::from_env().is_some();
+    let runtimes = [
+        (
+            "multi",
+            "multi-thread runtime, 2 workers: client and server share them",
+        ),
+        (
+            "current",
+            "current-thread runtime: client and server on one thread, no cross-thread wake-ups",
+        ),
+    ];
+    if !profiling {
+        println!(
+            "{} pairs of rounds × {} (c=1) or {} (c=64) creates per side, order swapped every pair; medians, ratio = median of the pairs' ratios; loopback server",
+            rounds(),
+            CREATES_PER_ROUND[0],
+            CREATES_PER_ROUND[1],
+        );
+    }
+    for (name, description) in runtimes {
+        if only.as_deref().is_some_and(|only| only != name) {
+            continue;
+        }
+        let runtime = match name {
+            "multi" => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?,
+            _ => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        };
+        if !profiling {
+            println!("\n{description}");
+        }
+        runtime.block_on(run())?;
+        if profiling {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Every case at concurrency 1 and 64, against a server of its own.
+async fn run() -> Result<(), Error> {
     let base = serve().await?;
     let transport = TransportConfig::default();
     let wooshpay = Arc::new(WooshPayClient::new(
@@ -376,33 +427,17 @@ async fn main() -> Result<(), Error> {
             .currency_check(refundkit::uqpay::CurrencyCheck::Always)
             .build()?,
     )?);
+    // The adapters' own user agent, so that both sides send the same headers.
     let hand = Hand {
-        http: reqwest::Client::new(),
+        http: reqwest::Client::builder()
+            .user_agent(concat!("refundkit/", env!("CARGO_PKG_VERSION")))
+            .build()?,
         base: base.clone(),
         basic: format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{WOOSHPAY_KEY}:"))
         ),
     };
-    println!(
-        "{} pairs of rounds × {} (c=1) or {} (c=64) creates per side, order swapped every pair; medians, ratio = median of the pairs' ratios; loopback server",
-        rounds(),
-        CREATES_PER_ROUND[0],
-        CREATES_PER_ROUND[1],
-    );
-    if std::env::var("SIZES").is_ok() {
-        let req = request(WOOSHPAY_PAYMENT);
-        let w = wooshpay.create_refund(&req);
-        let u = uqpay_seen.create_refund(&req);
-        let h = hand.wooshpay();
-        println!(
-            "sizes: wooshpay {} uqpay {} hand {}",
-            std::mem::size_of_val(&*w),
-            std::mem::size_of_val(&*u),
-            std::mem::size_of_val(&h)
-        );
-        return Ok(());
-    }
     for concurrency in [1, 64] {
         compare(
             "wooshpay",
