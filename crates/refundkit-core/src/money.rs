@@ -422,6 +422,20 @@ mod tests {
         let usd = Currency::new("USD").unwrap();
         assert_eq!(money("10.01", "USD").to_minor_units_at(3).unwrap(), 10010);
         assert!(money("10.01", "USD").to_minor_units_at(0).is_err());
+        // Whole amounts at a smaller exponent; the largest i64, and one past it.
+        assert_eq!(money("1000", "JPY").to_minor_units_at(0).unwrap(), 1000);
+        assert_eq!(money("12.50", "EUR").to_minor_units_at(1).unwrap(), 125);
+        assert_eq!(
+            money("92233720368547758.07", "USD")
+                .to_minor_units()
+                .unwrap(),
+            i64::MAX
+        );
+        assert!(matches!(
+            money("92233720368547758.08", "USD").to_minor_units(),
+            Err(MoneyError::Overflow)
+        ));
+        assert!(money("1", "USD").to_minor_units_at(40).is_err());
         assert!(Money::from_minor_units_at(1001, usd, 3).is_err());
         assert_eq!(
             Money::from_minor_units_at(1001, usd, 2).unwrap(),

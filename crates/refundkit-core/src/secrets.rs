@@ -357,6 +357,16 @@ mod tests {
     }
 
     #[test]
+    fn json_may_hold_a_secret_as_written_or_behind_an_escape() {
+        let secrets = secrets();
+        assert!(!secrets.may_be_in_json(br#"{"id": "re_1", "note": "api-key"}"#));
+        assert!(secrets.may_be_in_json(br#"{"note": "echo api-key-123456"}"#));
+        assert!(secrets.may_be_in_json(br#"{"note": "\u0061pi-key-123456"}"#));
+        assert!(secrets.may_be_in_json(br#"{"url": "https:\/\/example.com"}"#));
+        assert!(!Secrets::new().may_be_in_json(br#"{"note": "\u0061"}"#));
+    }
+
+    #[test]
     fn url_credentials_are_redacted() {
         assert_eq!(
             redact_url("https://sk_test_abc:@api.example.com/v1"),

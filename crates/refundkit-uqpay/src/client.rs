@@ -162,31 +162,46 @@ impl UqPayClient {
         Ok(request.prepared_header(CLIENT_ID_HEADER, &self.inner.client_id))
     }
 
+    /// A partial refund's amount when no read is needed: the currency check is
+    /// trusted to the caller, or the payment's currency is remembered (and
+    /// matches). Not async: the common case builds no request future at all.
+    fn known_amount(
+        &self,
+        request: &RefundRequest,
+        on_behalf_of: Option<&str>,
+    ) -> Result<Option<Money>, RefundError> {
+        let RefundAmount::Partial(money) = request.amount() else {
+            return Ok(None);
+        };
+        match self.inner.config.currency_check() {
+            CurrencyCheck::Trusted => Ok(Some(*money)),
+            CurrencyCheck::Cached => {
+                let payment_id = request.payment_id();
+                match self.inner.currencies.get(on_behalf_of, payment_id) {
+                    Some(currency) => {
+                        check_cached_currency(currency, payment_id, money)?;
+                        Ok(Some(*money))
+                    }
+                    None => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// The amount to refund, read from the payment intent
     /// (`GET /v2/payment_intents/{id}`): a partial refund must be in the
     /// intent's currency (the create has no currency field), a full refund
     /// refunds what remains. A refund for a connected sub-account reads the
     /// intent as that account too: UQPay isolates each account's data, so the
     /// master account may not see it.
-    async fn refund_amount(
+    async fn read_amount(
         &self,
         request: &RefundRequest,
         on_behalf_of: Option<&str>,
     ) -> Result<Option<Money>, RefundError> {
         let payment_id = request.payment_id();
         let currencies = &self.inner.currencies;
-        if let RefundAmount::Partial(money) = request.amount() {
-            match self.inner.config.currency_check() {
-                CurrencyCheck::Trusted => return Ok(Some(*money)),
-                CurrencyCheck::Cached => {
-                    if let Some(currency) = currencies.get(on_behalf_of, payment_id) {
-                        check_cached_currency(currency, payment_id, money)?;
-                        return Ok(Some(*money));
-                    }
-                }
-                _ => {}
-            }
-        }
         let remember = self.inner.config.currency_check() == CurrencyCheck::Cached;
         let url = self.url(&["v2", "payment_intents", payment_id]);
         let mut read = self.with_client_id(ApiRequest::get(GET_PAYMENT, url))?;
@@ -289,7 +304,12 @@ impl RefundProvider for UqPayClient {
         let prepared = PreparedCreate::prepare(request, self.inner.config.on_behalf_of())?;
         let payment_id = request.payment_id();
         let on_behalf_of = prepared.on_behalf_of.as_deref();
-        let amount = match self.refund_amount(request, on_behalf_of).await {
+        // The remembered currency first, without building the read's future.
+        let amount = match self.known_amount(request, on_behalf_of)? {
+            Some(amount) => Ok(Some(amount)),
+            None => self.read_amount(request, on_behalf_of).await,
+        };
+        let amount = match amount {
             Ok(Some(amount)) => amount,
             // A full refund with nothing left may be this very refund, made
             // earlier with this key (its answer lost): replay it as UQPay would.
