@@ -87,6 +87,32 @@ impl TokenAuth {
 
     /// The stored token, refreshed first when it is missing or within the
     /// refresh margin of its expiry.
+    /// Registers `token` with the scrubber (once per token) and puts its
+    /// header on the attempt.
+    fn send_with(
+        &self,
+        token: &AccessToken,
+        headers: &mut HeaderMap,
+    ) -> Result<CredentialGeneration, RefundError> {
+        {
+            let mut registered = self
+                .registered
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if !registered.as_ref().is_some_and(|seen| seen.is_same(token)) {
+                self.transport.secrets().add_rotating(token.value());
+                *registered = Some(token.clone());
+            }
+        }
+        let bearer = token.bearer_header().ok_or_else(|| {
+            RefundError::Config(format!(
+                "value of header {AUTH_TOKEN_HEADER} is not valid header text"
+            ))
+        })?;
+        headers.insert(AUTH_TOKEN, bearer.clone());
+        Ok(token.generation())
+    }
+
     async fn usable_token(&self) -> Result<AccessToken, RefundError> {
         let stale = match self.store.get().await {
             Some(token) if !token.needs_refresh(self.clock.now_utc()) => return Ok(token),
@@ -149,23 +175,20 @@ impl Authenticator for TokenAuth {
         headers: &mut HeaderMap,
     ) -> Result<CredentialGeneration, RefundError> {
         let token = self.usable_token().await?;
-        {
-            let mut registered = self
-                .registered
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if !registered.as_ref().is_some_and(|seen| seen.is_same(&token)) {
-                self.transport.secrets().add_rotating(token.value());
-                *registered = Some(token.clone());
-            }
+        self.send_with(&token, headers)
+    }
+
+    /// A fresh token already in the store, without waiting; otherwise (none,
+    /// near expiry, the store busy or shared) `authorize` gets one.
+    fn authorize_now(
+        &self,
+        headers: &mut HeaderMap,
+    ) -> Option<Result<CredentialGeneration, RefundError>> {
+        let token = self.store.get_now()?;
+        if token.needs_refresh(self.clock.now_utc()) {
+            return None;
         }
-        let bearer = token.bearer_header().ok_or_else(|| {
-            RefundError::Config(format!(
-                "value of header {AUTH_TOKEN_HEADER} is not valid header text"
-            ))
-        })?;
-        headers.insert(AUTH_TOKEN, bearer.clone());
-        Ok(token.generation())
+        Some(self.send_with(&token, headers))
     }
 
     async fn refresh_after_rejection(
@@ -327,5 +350,34 @@ mod tests {
         // Thirty minutes later by the same clock, the token needs a refresh.
         clock.advance(Duration::from_secs(1800));
         assert!(auth.usable_token().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_fresh_token_in_memory_is_sent_without_waiting() {
+        let now = OffsetDateTime::now_utc();
+        let clock = refundkit_core::ManualClock::new(now);
+        let store = Arc::new(InMemoryTokenStore::new());
+        let auth = auth_at(store.clone(), Arc::new(clock.clone()));
+        let mut headers = HeaderMap::new();
+        // Nothing stored yet: the waiting path (which would mint) is asked for.
+        assert!(auth.authorize_now(&mut headers).is_none());
+        let token = store
+            .put(MintedToken {
+                value: SecretString::from("eyJ.fresh.token"),
+                expires_at: now + Duration::from_secs(1800),
+            })
+            .await;
+        let generation = auth.authorize_now(&mut headers).unwrap().unwrap();
+        assert_eq!(generation, token.generation());
+        assert_eq!(
+            headers.get(AUTH_TOKEN).unwrap().to_str().unwrap(),
+            "Bearer eyJ.fresh.token"
+        );
+        assert!(headers.get(AUTH_TOKEN).unwrap().is_sensitive());
+        // Registered with the scrubber, as by `authorize`.
+        assert!(auth.transport.secrets().found_in("echo eyJ.fresh.token"));
+        // Near expiry: left to `authorize`, which refreshes.
+        clock.advance(Duration::from_secs(1800));
+        assert!(auth.authorize_now(&mut headers).is_none());
     }
 }

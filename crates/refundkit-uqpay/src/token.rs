@@ -156,6 +156,14 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
         false
     }
 
+    /// The current token when it can be had without waiting (a store in
+    /// memory whose lock is free), else `None`: the caller then awaits
+    /// [`TokenStore::get`]. The default is `None` (shared stores read their
+    /// backend).
+    fn get_now(&self) -> Option<AccessToken> {
+        None
+    }
+
     /// Single-flight refresh. `stale` is the token the caller found unusable
     /// (`None`: it found none). If by the time the refresh lock is held the
     /// current token is another one, that token is returned and nothing is
@@ -198,6 +206,13 @@ impl fmt::Debug for InMemoryTokenStore {
 impl TokenStore for InMemoryTokenStore {
     async fn get(&self) -> Option<AccessToken> {
         self.current.lock().await.clone()
+    }
+
+    fn get_now(&self) -> Option<AccessToken> {
+        self.current
+            .try_lock()
+            .ok()
+            .and_then(|current| current.clone())
     }
 
     async fn put(&self, token: MintedToken) -> AccessToken {

@@ -59,6 +59,15 @@ impl Authenticator for BasicAuth {
         Ok(CredentialGeneration(0))
     }
 
+    /// The key is static: always at once.
+    fn authorize_now(
+        &self,
+        headers: &mut HeaderMap,
+    ) -> Option<Result<CredentialGeneration, RefundError>> {
+        headers.insert(AUTHORIZATION, self.header.clone());
+        Some(Ok(CredentialGeneration(0)))
+    }
+
     /// A static key cannot be refreshed: a 401 is final.
     async fn refresh_after_rejection(
         &self,

@@ -40,6 +40,18 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
     async fn authorize(&self, headers: &mut HeaderMap)
         -> Result<CredentialGeneration, RefundError>;
 
+    /// [`Authenticator::authorize`] when it needs no waiting (a static key,
+    /// a token in hand that is still fresh): `None` sends the transport to
+    /// `authorize`. The transport asks this first, so that the common case
+    /// builds no future. The default is `None`.
+    fn authorize_now(
+        &self,
+        headers: &mut HeaderMap,
+    ) -> Option<Result<CredentialGeneration, RefundError>> {
+        let _ = headers;
+        None
+    }
+
     /// Called once per call when an attempt made with `generation` got an
     /// `Authentication` error. Return true when fresh credentials are ready
     /// and the request should be sent again.

@@ -216,7 +216,7 @@ impl Transport {
                 // Credentials that cannot be had on a later attempt still leave
                 // an earlier, possibly delivered attempt unresolved.
                 let generation = match auth {
-                    Some(auth) => match auth.authorize(outgoing.headers_mut()).await {
+                    Some(auth) => match authorize(auth, outgoing.headers_mut()).await {
                         Ok(generation) => Some(generation),
                         Err(error) => {
                             return Err(self.settle(request, error, any_maybe_acted, NO_ANSWER))
@@ -304,6 +304,18 @@ impl Transport {
     fn scrub_error<E: Scrub>(&self, request: &ApiRequest, error: E) -> E {
         let error = self.inner.secrets.scrubbed(error);
         scrub_with(sensitive_values(&request.headers), error)
+    }
+}
+
+/// The attempt's credentials: at once when the authenticator has them in
+/// hand, else by waiting for them.
+async fn authorize(
+    auth: &dyn Authenticator,
+    headers: &mut http::HeaderMap,
+) -> Result<CredentialGeneration, RefundError> {
+    match auth.authorize_now(headers) {
+        Some(done) => done,
+        None => auth.authorize(headers).await,
     }
 }
 
