@@ -55,7 +55,7 @@ impl RawJson {
             .unwrap_or_default()
     }
 
-    /// A body the typed decode has already read as JSON: only its UTF-8 is
+    /// A body already read as JSON (by the typed decode): only its UTF-8 is
     /// checked (serde_json skips unread strings without checking them), and
     /// the whitespace around the value left out. `None` when it is not UTF-8.
     ///

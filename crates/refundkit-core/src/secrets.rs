@@ -46,7 +46,9 @@ struct SecretList {
     /// A prepared substring search per secret, longest secret first (the
     /// order masking needs), remade whenever the list changes: a search
     /// prepared once is a few instructions per text, one prepared per text
-    /// costs more than the text.
+    /// costs more than the text. Each searcher holds its own copy of the
+    /// secret, which, unlike the `Zeroizing` texts above, is not wiped when
+    /// dropped; like the prepared auth headers, it lives as long as the client.
     finders: Vec<Finder<'static>>,
     /// The shortest secret's length: shorter text holds none.
     shortest: usize,

@@ -316,9 +316,16 @@ impl RefundProvider for UqPayClient {
             Ok(None) => {
                 // Boxed: the search's future is large, and this is the rare path.
                 let search = self.find_by_key(payment_id, request.idempotency_key(), on_behalf_of);
-                return match Box::pin(search).await? {
-                    Some(refund) => Ok(refund),
-                    None => Err(nothing_left(payment_id)),
+                return match Box::pin(search).await {
+                    Ok(Some(refund)) => Ok(refund),
+                    Ok(None) => Err(nothing_left(payment_id)),
+                    // Our earlier create may be what left nothing; the search
+                    // could not say: unknown, not a refusal (as WooshPay's).
+                    Err(lookup) => Err(RefundError::OutcomeUnknown {
+                        provider: crate::PROVIDER,
+                        idempotency_key: *request.idempotency_key(),
+                        source: Box::new(lookup),
+                    }),
                 };
             }
             Err(error) => return Err(error),

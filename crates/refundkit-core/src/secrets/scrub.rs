@@ -113,8 +113,7 @@ impl Scrub for Refund {
 /// it the text is parsed, scrubbed and written again (the rare path).
 impl Scrub for RawJson {
     fn scrub(&mut self, secrets: &Secrets) {
-        let bytes = self.as_bytes();
-        if memchr::memchr(b'\\', bytes).is_none() && !secrets.found_in_bytes(bytes) {
+        if !secrets.may_be_in_json(self.as_bytes()) {
             return;
         }
         let text = self.get();

@@ -26,7 +26,6 @@ pub use config::{
 };
 pub use decode::{decode_json, decode_value};
 pub use endpoint::BaseUrl;
-pub use redact::scrub;
 pub use request::{insert_secret, ApiRequest, ApiResponse, ErrorResponse, Operation};
 pub use retry::{parse_retry_after, RetryPolicy};
 

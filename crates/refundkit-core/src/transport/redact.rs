@@ -70,17 +70,15 @@ impl AttemptSecrets {
     }
 }
 
-/// Replaces every occurrence of a secret in `text` with `[REDACTED]`.
-pub fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_string(), |text, secret| {
-        text.replace(secret.as_str(), "[REDACTED]")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::transport::{insert_secret, ApiRequest, Operation};
+
+    /// The error path's scrubber, as the transport applies it.
+    fn scrub(text: &str, secrets: &[String]) -> String {
+        crate::transport::scrub_with(secrets.to_vec(), text.to_string())
+    }
     use http::header::HeaderValue;
     use secrecy::SecretString;
     use url::Url;

@@ -203,12 +203,11 @@ impl ApiResponse {
     /// checked; anywhere else it is checked as JSON too. JSON `null` when the
     /// body is not JSON.
     pub fn raw_json(&self) -> RawJson {
-        if self.decoded {
-            return RawJson::from_decoded_body(&self.body).unwrap_or_default();
-        }
-        std::str::from_utf8(&self.body)
-            .ok()
-            .and_then(|text| RawJson::parse(text).ok())
+        let is_json =
+            self.decoded || serde_json::from_slice::<serde::de::IgnoredAny>(&self.body).is_ok();
+        is_json
+            .then(|| RawJson::from_decoded_body(&self.body))
+            .flatten()
             .unwrap_or_default()
     }
 }

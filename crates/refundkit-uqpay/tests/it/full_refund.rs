@@ -127,6 +127,41 @@ async fn repeated_full_refund_after_completion_finds_nothing_left() {
     anything_else.assert_calls_async(0).await;
 }
 
+#[tokio::test]
+async fn a_full_refund_with_nothing_left_whose_search_fails_is_outcome_unknown() {
+    let server = MockServer::start_async().await;
+    token_ok(&server).await;
+    intent_mock(
+        &server,
+        PAYMENT_ID,
+        "USD",
+        "10.00",
+        Some("10.00"),
+        "SUCCEEDED",
+    )
+    .await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method("GET").path(REFUNDS_PATH);
+            then.status(400)
+                .json_body(json!({"code": "invalid_request", "message": "bad window"}));
+        })
+        .await;
+    let anything_else = catch_all(&server).await;
+    let request = full_request();
+
+    let error = client(&server).create_refund(&request).await.unwrap_err();
+
+    assert!(list.calls_async().await >= 1);
+    match &error {
+        RefundError::OutcomeUnknown {
+            idempotency_key, ..
+        } => assert_eq!(idempotency_key, request.idempotency_key()),
+        other => panic!("expected OutcomeUnknown, got {other:?}"),
+    }
+    anything_else.assert_calls_async(0).await;
+}
+
 /// A refund in the list, stamped with `key` as refundkit stamps every create.
 fn stamped_refund(id: &str, amount: &str, key: &str) -> Value {
     let mut refund = refund_json(id, amount, "USD", "SUCCEEDED");
