@@ -90,15 +90,7 @@ async fn full_refund_of_an_unsettled_intent_names_its_status_and_sends_no_refund
 async fn repeated_full_refund_after_completion_finds_nothing_left() {
     let server = MockServer::start_async().await;
     token_ok(&server).await;
-    intent_mock(
-        &server,
-        PAYMENT_ID,
-        "USD",
-        "10.00",
-        Some("10.00"),
-        "SUCCEEDED",
-    )
-    .await;
+    fully_refunded_intent(&server).await;
     // The payment's refunds: one made with another key, so none with ours.
     let other_key = IdempotencyKey::new().to_string();
     let list = refunds_list_mock(&server, vec![stamped_refund("RF7", "10.00", &other_key)]).await;
@@ -131,15 +123,7 @@ async fn repeated_full_refund_after_completion_finds_nothing_left() {
 async fn a_full_refund_with_nothing_left_whose_search_fails_is_outcome_unknown() {
     let server = MockServer::start_async().await;
     token_ok(&server).await;
-    intent_mock(
-        &server,
-        PAYMENT_ID,
-        "USD",
-        "10.00",
-        Some("10.00"),
-        "SUCCEEDED",
-    )
-    .await;
+    fully_refunded_intent(&server).await;
     let list = server
         .mock_async(|when, then| {
             when.method("GET").path(REFUNDS_PATH);
@@ -160,6 +144,19 @@ async fn a_full_refund_with_nothing_left_whose_search_fails_is_outcome_unknown()
         other => panic!("expected OutcomeUnknown, got {other:?}"),
     }
     anything_else.assert_calls_async(0).await;
+}
+
+/// The payment's intent, captured 10.00 USD and refunded in full.
+async fn fully_refunded_intent(server: &MockServer) {
+    intent_mock(
+        server,
+        PAYMENT_ID,
+        "USD",
+        "10.00",
+        Some("10.00"),
+        "SUCCEEDED",
+    )
+    .await;
 }
 
 /// A refund in the list, stamped with `key` as refundkit stamps every create.
@@ -191,15 +188,7 @@ async fn a_full_refund_whose_answer_was_lost_is_replayed_from_the_list_by_its_ke
     let server = MockServer::start_async().await;
     token_ok(&server).await;
     // The first create went through: nothing is left, and the list holds it.
-    intent_mock(
-        &server,
-        PAYMENT_ID,
-        "USD",
-        "10.00",
-        Some("10.00"),
-        "SUCCEEDED",
-    )
-    .await;
+    fully_refunded_intent(&server).await;
     let request = full_request();
     let key = request.idempotency_key().to_string();
     let undecodable = json!({"payment_refund_id": "RF6", "amount": {"no": "way"}});
