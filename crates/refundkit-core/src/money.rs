@@ -70,21 +70,14 @@ impl Currency {
             ],
             _ => return Err(MoneyError::UnknownCurrency),
         };
-        let table = iso_codes();
-        // Compared as one number, not byte by byte.
-        let number = |[a, b, c]: [u8; 3]| u32::from_be_bytes([0, a, b, c]);
-        let index = table
-            .binary_search_by_key(&number(code), |(known, _)| number(*known))
-            .map_err(|_| MoneyError::UnknownCurrency)?;
-        let exponent = match table.get(index) {
-            Some((_, Some(exponent))) => *exponent,
-            Some((_, None)) => {
+        let exponent = match iso_codes().get(letters_index(code)) {
+            Some(&Minor::Exponent(exponent)) => exponent,
+            Some(Minor::NoMinorUnit) => {
                 let upper = String::from_utf8_lossy(&code).into_owned();
                 return Err(MoneyError::NoMinorUnit(upper));
             }
-            None => return Err(MoneyError::UnknownCurrency),
+            Some(Minor::NotACode) | None => return Err(MoneyError::UnknownCurrency),
         };
-        let exponent = u8::try_from(exponent).map_err(|_| MoneyError::UnknownCurrency)?;
         Ok(Self { code, exponent })
     }
 
@@ -106,20 +99,48 @@ impl Currency {
     }
 }
 
-/// Every ISO 4217 code with its minor-unit exponent (`None`: it has none),
-/// sorted by code, made once: a binary search instead of `from_code`'s
-/// string match over every code.
-fn iso_codes() -> &'static [([u8; 3], Option<u16>)] {
-    static CODES: std::sync::OnceLock<Vec<([u8; 3], Option<u16>)>> = std::sync::OnceLock::new();
+/// What the ISO 4217 table says of three letters.
+#[derive(Clone, Copy)]
+enum Minor {
+    NotACode,
+    NoMinorUnit,
+    Exponent(u8),
+}
+
+/// Three upper-case letters `AAA`–`ZZZ` as 0–17,575; anything else past
+/// the table's end.
+fn letters_index([a, b, c]: [u8; 3]) -> usize {
+    let letter = |byte: u8| match byte {
+        b'A'..=b'Z' => usize::from(byte - b'A'),
+        _ => LETTER_CODES,
+    };
+    letter(a)
+        .saturating_mul(26 * 26)
+        .saturating_add(letter(b).saturating_mul(26))
+        .saturating_add(letter(c))
+}
+
+const LETTER_CODES: usize = 26 * 26 * 26;
+
+/// Every three-letter code, made once (35 KB): a code is looked up at its
+/// index, with no search or string match over the ISO list.
+fn iso_codes() -> &'static [Minor] {
+    static CODES: std::sync::OnceLock<Vec<Minor>> = std::sync::OnceLock::new();
     CODES.get_or_init(|| {
-        let mut codes: Vec<([u8; 3], Option<u16>)> = (0..=999u16)
-            .filter_map(iso_currency::Currency::from_numeric)
-            .filter_map(|iso| {
-                let code: [u8; 3] = iso.code().as_bytes().try_into().ok()?;
-                Some((code, iso.exponent()))
-            })
-            .collect();
-        codes.sort_unstable_by_key(|(code, _)| *code);
+        let mut codes = vec![Minor::NotACode; LETTER_CODES];
+        for iso in (0..=999u16).filter_map(iso_currency::Currency::from_numeric) {
+            let Ok(code) = <[u8; 3]>::try_from(iso.code().as_bytes()) else {
+                continue;
+            };
+            let minor = match iso.exponent().map(u8::try_from) {
+                Some(Ok(exponent)) => Minor::Exponent(exponent),
+                Some(Err(_)) => Minor::NotACode,
+                None => Minor::NoMinorUnit,
+            };
+            if let Some(slot) = codes.get_mut(letters_index(code)) {
+                *slot = minor;
+            }
+        }
         codes
     })
 }
@@ -394,6 +415,13 @@ mod tests {
     #[test]
     fn unknown_currency_is_an_error_never_a_default() {
         assert_eq!(Currency::new("ABC"), Err(MoneyError::UnknownCurrency));
+        for not_letters in ["US1", "U$D", "[SD", "US@", "ÜSD", "U D", "", "USDX"] {
+            assert_eq!(
+                Currency::new(not_letters),
+                Err(MoneyError::UnknownCurrency),
+                "{not_letters}"
+            );
+        }
         assert!(matches!(
             Currency::new("XAU"),
             Err(MoneyError::NoMinorUnit(_))

@@ -87,6 +87,10 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // One owner of retries: this transport's loop, which keeps the
+            // key, the budget and the outcome. reqwest's own layer (it replays
+            // HTTP/2 refusals) would also copy every request in case it does.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| RefundError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
