@@ -195,6 +195,8 @@ pub fn check_provider_id(field: &'static str, id: &str) -> Result<(), Validation
 
 /// Whether each byte may appear in a provider id: ASCII letters, digits,
 /// `_` and `-`.
+// Indexed at compile time only: an index out of bounds would not compile.
+#[allow(clippy::indexing_slicing)]
 static ID_BYTES: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte = 0;
