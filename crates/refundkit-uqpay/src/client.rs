@@ -31,6 +31,8 @@ use crate::webhook;
 use crate::wire::{WirePaymentIntent, WireRefund, WireRefundPage};
 
 const IDEMPOTENCY_HEADER: &str = "x-idempotency-key";
+/// List pages (of 100) a search for a refund by key reads before giving up.
+const MAX_LIST_PAGES: usize = 100;
 const ON_BEHALF_OF_HEADER: &str = "x-on-behalf-of";
 
 const CAPABILITIES: Capabilities = Capabilities::minimal()
@@ -247,9 +249,18 @@ impl UqPayClient {
                 Ok(intent_created_at(&intent))
             })
             .await?;
+        let mut pages = 0;
         for (start, end) in search_windows(self.inner.config.clock().now_utc(), created) {
             let mut page = 1;
             loop {
+                // An answer that never ends (a page count past belief, a
+                // creation time in the far past) is not "no such refund".
+                if pages == MAX_LIST_PAGES {
+                    return Err(RefundError::decode(crate::PROVIDER, format!(
+                        "the search of payment {payment_id} for a refund by key ran past {MAX_LIST_PAGES} list pages"
+                    )));
+                }
+                pages += 1;
                 let mut query = ListRefunds::default().page(page).page_size(100);
                 query.payment_id = Some(payment_id.to_string());
                 query.created_from = Some(start);

@@ -228,23 +228,29 @@ pub(crate) fn nothing_left(payment_id: &str) -> RefundError {
 /// Windows of at most [`LIST_WINDOW`] covering `from` (the payment's
 /// creation, when known) up to `now`, newest first: UQPay's list spans at
 /// most 3 months per query. Without `from`, [`MAX_LOOKBACK_WINDOWS`] are
-/// searched (about 15 months).
+/// searched (about 15 months). As many as a creation time asks for: the
+/// search's page cap bounds what a far-past time costs.
 pub(crate) fn search_windows(
     now: OffsetDateTime,
     from: Option<OffsetDateTime>,
-) -> Vec<(OffsetDateTime, OffsetDateTime)> {
-    let mut windows = Vec::new();
-    let mut end = now + time::Duration::days(1);
-    let floor = from.map(|from| from - time::Duration::days(1));
-    while windows.len() < MAX_LOOKBACK_WINDOWS {
-        let start = end - LIST_WINDOW;
-        windows.push((start, end));
-        if floor.is_some_and(|floor| start <= floor) {
-            break;
-        }
-        end = start;
-    }
-    windows
+) -> impl Iterator<Item = (OffsetDateTime, OffsetDateTime)> {
+    let floor = from.and_then(|from| from.checked_sub(time::Duration::days(1)));
+    let most = if from.is_some() {
+        usize::MAX
+    } else {
+        MAX_LOOKBACK_WINDOWS
+    };
+    let mut end = now.checked_add(time::Duration::days(1));
+    std::iter::from_fn(move || {
+        let window_end = end?;
+        let start = window_end.checked_sub(LIST_WINDOW)?;
+        end = match floor {
+            Some(floor) if start <= floor => None,
+            _ => Some(start),
+        };
+        Some((start, window_end))
+    })
+    .take(most)
 }
 
 /// One list query's span: under UQPay's 3-month maximum.

@@ -465,3 +465,45 @@ fn another_providers_options_or_an_unknown_option_are_refused_naming_the_field()
     );
     assert_eq!(list_query(&query).unwrap_err().field(), "provider_options");
 }
+
+fn at(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).unwrap()
+}
+
+#[test]
+fn search_windows_reach_back_to_the_payment_newest_first_and_without_gaps() {
+    let now = at("2026-12-01T00:00:00Z");
+    let created = at("2024-11-15T00:00:00Z");
+    let windows: Vec<_> = search_windows(now, Some(created)).collect();
+    // Two years and a bit, in windows of 90 days.
+    assert_eq!(windows.len(), 9);
+    assert!(windows.first().unwrap().1 > now);
+    assert!(windows.last().unwrap().0 < created);
+    for pair in windows.windows(2) {
+        let (newer, older) = (pair[0], pair[1]);
+        assert_eq!(older.1, newer.0, "contiguous");
+        assert_eq!(newer.1 - newer.0, LIST_WINDOW);
+    }
+}
+
+#[test]
+fn search_windows_without_a_creation_time_cover_fifteen_months() {
+    let now = at("2026-12-01T00:00:00Z");
+    assert_eq!(search_windows(now, None).count(), MAX_LOOKBACK_WINDOWS);
+    // A payment made today (or a clock behind the provider's) still gets one.
+    assert_eq!(search_windows(now, Some(now)).count(), 1);
+    assert_eq!(
+        search_windows(now, Some(at("2027-06-01T00:00:00Z"))).count(),
+        1
+    );
+}
+
+#[test]
+fn search_windows_of_a_far_past_creation_time_end_without_overflow() {
+    let now = at("2026-12-01T00:00:00Z");
+    let windows = search_windows(now, Some(at("0000-01-01T00:00:00Z")));
+    // Lazily made: the caller's page cap decides how many are read.
+    assert_eq!(windows.take(200).count(), 200);
+    let all = search_windows(now, Some(time::PrimitiveDateTime::MIN.assume_utc()));
+    assert!(all.count() > 30_000);
+}

@@ -395,3 +395,43 @@ async fn a_token_answer_at_the_calendars_edge_cannot_panic() {
         }
     }
 }
+
+/// A search for a refund by key over list answers that never end — a page
+/// count past belief, or a payment "created" in year 0 — stops after 100
+/// list pages with an error, never loops on and never answers "no refund".
+#[tokio::test]
+async fn a_search_by_key_over_an_endless_list_stops_with_an_error() {
+    for (created, total_pages) in [
+        (Some("2026-04-13T17:57:42+08:00"), json!(u64::MAX)),
+        (Some("0000-01-01T00:00:00Z"), json!(1)),
+    ] {
+        let server = MockServer::start_async().await;
+        token_ok(&server).await;
+        let mut intent = intent_json(PAYMENT_ID, "USD", "10.00", None, "SUCCEEDED");
+        intent["create_time"] = json!(created);
+        server
+            .mock_async(|when, then| {
+                when.method("GET")
+                    .path(format!("/api/v2/payment_intents/{PAYMENT_ID}"));
+                then.status(200).json_body(intent);
+            })
+            .await;
+        let list = server
+            .mock_async(|when, then| {
+                when.method("GET").path(REFUNDS_PATH);
+                then.status(200).json_body(json!({
+                    "total_pages": total_pages, "total_items": 1_000_000, "data": []
+                }));
+            })
+            .await;
+
+        let error = client(&server)
+            .find_refund_by_key(PAYMENT_ID, &IdempotencyKey::new())
+            .await
+            .unwrap_err();
+
+        assert!(matches!(error, RefundError::Decode { .. }), "{error:?}");
+        assert!(error.to_string().contains("100 list pages"), "{error}");
+        list.assert_calls_async(100).await;
+    }
+}
