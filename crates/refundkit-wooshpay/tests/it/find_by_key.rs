@@ -208,3 +208,30 @@ async fn a_full_refund_refused_as_already_refunded_whose_lookup_fails_is_outcome
     }
     assert!(list.calls_async().await >= 1);
 }
+
+/// A list that always says `has_more` stops after 100 pages with an error,
+/// never loops on and never answers "no refund".
+#[tokio::test]
+async fn a_search_by_key_over_an_endless_list_stops_with_an_error() {
+    let server = MockServer::start_async().await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/refunds")
+                .query_param("payment_intent", PAYMENT);
+            then.status(200).json_body(json!({
+                "object": "list", "has_more": true,
+                "data": [stamped("re_other", &IdempotencyKey::new())]
+            }));
+        })
+        .await;
+
+    let error = client(&server)
+        .find_refund_by_key(PAYMENT, &IdempotencyKey::new())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, RefundError::Decode { .. }), "{error:?}");
+    assert!(error.to_string().contains("10,000"), "{error}");
+    list.assert_calls_async(100).await;
+}
