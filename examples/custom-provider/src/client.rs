@@ -3,8 +3,8 @@
 //! create answer into `OutcomeUnknown` and scrubs the API key.
 
 use async_trait::async_trait;
-use refundkit::toolkit::find_stamped;
 use refundkit::toolkit::transport::{ApiRequest, BaseUrl, Operation, Transport};
+use refundkit::toolkit::{check_same_refund, find_stamped};
 use refundkit::{
     Capabilities, ExposeSecret, IdempotencyKey, ListRefunds, ProviderId, ProviderOptions, Refund,
     RefundError, RefundId, RefundPage, RefundProvider, RefundRequest, SecretString,
@@ -23,6 +23,8 @@ const CAPABILITIES: Capabilities = Capabilities::minimal()
 
 /// Page size of the search by key (the service's largest).
 const SEARCH_PAGE_SIZE: u32 = 100;
+/// Pages the search by key reads before giving up.
+const MAX_SEARCH_PAGES: u32 = 100;
 
 /// The ledger's refunds as a [`RefundProvider`]. Cheap to clone; `Debug`
 /// never shows the API key.
@@ -120,8 +122,11 @@ impl RefundProvider for LedgerClient {
 
     async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
         let url = self.base_url.join(&["v1", "refunds", id.as_str()]);
-        self.read_refund(self.request(ApiRequest::get(Operation::GetRefund, url))?)
-            .await
+        let refund = self
+            .read_refund(self.request(ApiRequest::get(Operation::GetRefund, url))?)
+            .await?;
+        // An answer about another refund is not this one's state.
+        check_same_refund(id, refund)
     }
 
     async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
@@ -151,7 +156,7 @@ impl RefundProvider for LedgerClient {
         key: &IdempotencyKey,
     ) -> Result<Option<Refund>, RefundError> {
         let mut seen: u64 = 0;
-        for page in 1.. {
+        for page in 1..=MAX_SEARCH_PAGES {
             let (items, total) = self
                 .list_page(Some(payment_id), page, SEARCH_PAGE_SIZE)
                 .await?;
@@ -163,9 +168,13 @@ impl RefundProvider for LedgerClient {
             // An empty page ends the search too: a miscounting service
             // cannot keep it going.
             if count == 0 || seen >= total {
-                break;
+                return Ok(None);
             }
         }
-        Ok(None)
+        // A service that never stops listing has not said "no such refund".
+        Err(RefundError::decode(
+            LEDGER,
+            "the payment lists more refunds than the search pages through (10,000)",
+        ))
     }
 }

@@ -5,6 +5,7 @@
 mod conformance;
 mod contract;
 mod fake_ledger;
+mod hostile;
 mod recovery;
 mod routing;
 
