@@ -9,7 +9,7 @@ use refundkit_core::{wait_for_final, PollPolicy, RefundError, RefundId, RefundPr
 use crate::entry::JournalEntry;
 use crate::error::JournalError;
 use crate::journaled::JournaledRefunds;
-use crate::recover::{recover, Answer};
+use crate::recover::{check_journaled, recover, Answer};
 use crate::state::JournalState;
 use crate::store::{self, now_ms, OutcomeRecord};
 
@@ -167,7 +167,11 @@ async fn ask(
 ) -> (Answer, &'static str) {
     let (answer, cause) = match (&entry.state, &entry.provider_refund_id) {
         (JournalState::Pending, Some(id)) => match RefundId::new(id.clone()) {
-            Ok(id) => (Answer::of_read(client.get_refund(&id).await), "poll"),
+            Ok(id) => {
+                let read = client.get_refund(&id).await;
+                let read = read.and_then(|refund| check_journaled(entry, refund));
+                (Answer::of_read(read), "poll")
+            }
             Err(error) => (Answer::of_read(Err(error.into())), "poll"),
         },
         _ => match entry.to_request() {
@@ -185,7 +189,7 @@ async fn ask(
                 Err(RefundError::StillPending { refund, .. }) => *refund,
                 Err(_) => refund,
             };
-            (Answer::of_read(Ok(last)), cause)
+            (Answer::of_read(check_journaled(entry, last)), cause)
         }
         (result, _) => (
             Answer {

@@ -4,7 +4,15 @@
 
 use refundkit_core::{check_echo, Refund, RefundError, RefundProvider, RefundRequest};
 
+use crate::entry::JournalEntry;
 use crate::state::Outcome;
+
+/// A read about a journaled row's refund (a poll, a webhook) checked
+/// against what was journaled: another amount or currency is
+/// `IntegrityMismatch`, as it is on a create's answer.
+pub(crate) fn check_journaled(entry: &JournalEntry, refund: Refund) -> Result<Refund, RefundError> {
+    check_echo(refund, Some(entry.amount.currency()), Some(&entry.amount))
+}
 
 /// A call's result and what the journal makes of it.
 #[derive(Debug)]

@@ -7,7 +7,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refundkit_core::{Currency, Money, PollPolicy, RefundEvent, RefundEventKind, RefundStatus};
+use refundkit_core::{
+    Capabilities, Currency, ListRefunds, Money, PollPolicy, ProviderId, Refund, RefundError,
+    RefundEvent, RefundEventKind, RefundId, RefundPage, RefundProvider, RefundRequest,
+    RefundStatus,
+};
 use refundkit_journal::{EventApplied, Journal, JournalState, JournaledRefunds, ReconcileOptions};
 use refundkit_testkit::{SettleMode, Simulator};
 
@@ -19,6 +23,24 @@ fn usd(amount: &str) -> Money {
 
 fn reference(label: &str) -> String {
     format!("{label}-{}", fastrand::u64(..))
+}
+
+/// The journal at `db`, and refunds through it to the simulator's WooshPay.
+async fn journaled_wooshpay(sim: &Simulator, db: &common::TestDb) -> (Journal, JournaledRefunds) {
+    let journal = Journal::open(&db.url).await.unwrap();
+    let client = common::client("wooshpay", &sim.wooshpay_base_url());
+    (journal.clone(), JournaledRefunds::new(journal, client))
+}
+
+/// A verified "succeeded" event, with an id of its own, about `refund`.
+fn succeeded_event(mut refund: Refund) -> RefundEvent {
+    refund.status = RefundStatus::Succeeded;
+    RefundEvent::new(
+        format!("evt_{}", fastrand::u64(..)),
+        RefundEventKind::Succeeded,
+        refund,
+        time::OffsetDateTime::now_utc(),
+    )
 }
 
 #[tokio::test]
@@ -65,21 +87,11 @@ async fn a_webhook_delivered_three_times_changes_the_row_once() {
         .await
         .unwrap();
     for db in common::databases("webhook").await {
-        let journal = Journal::open(&db.url).await.unwrap();
-        let refunds = JournaledRefunds::new(
-            journal.clone(),
-            common::client("wooshpay", &sim.wooshpay_base_url()),
-        );
+        let (journal, refunds) = journaled_wooshpay(&sim, &db).await;
         let payment = sim.wooshpay().seed_captured(usd("3.00"));
         let pending = request(&payment, usd("3.00"), &reference("hook"));
-        let mut refund = refunds.create_refund(&pending, usd("3.00")).await.unwrap();
-        refund.status = RefundStatus::Succeeded;
-        let event = RefundEvent::new(
-            format!("evt_{}", fastrand::u64(..)),
-            RefundEventKind::Succeeded,
-            refund,
-            time::OffsetDateTime::now_utc(),
-        );
+        let refund = refunds.create_refund(&pending, usd("3.00")).await.unwrap();
+        let event = succeeded_event(refund);
         let results = [
             journal.apply_event(&event).await.unwrap(),
             journal.apply_event(&event).await.unwrap(),
@@ -105,6 +117,120 @@ async fn a_webhook_delivered_three_times_changes_the_row_once() {
             .unwrap()
             .unwrap();
         assert_eq!(row.state, JournalState::Succeeded);
+    }
+}
+
+/// A verified webhook that matches a row (by refund id or stamped key) but
+/// says another amount, or is about another refund, is not the row's
+/// progress: the row becomes `integrity_mismatch` and stays so.
+#[tokio::test]
+async fn a_webhook_that_differs_from_the_journaled_refund_marks_the_row_a_mismatch() {
+    let sim = Simulator::builder()
+        .settle_mode(SettleMode::AfterReads(5))
+        .start()
+        .await
+        .unwrap();
+    for db in common::databases("webhook_mismatch").await {
+        let (journal, refunds) = journaled_wooshpay(&sim, &db).await;
+        for (tamper, told) in [
+            ("amount", "echoed amount 2 USD, but 3 USD"),
+            ("id", "re_another"),
+        ] {
+            let payment = sim.wooshpay().seed_captured(usd("3.00"));
+            let pending = request(&payment, usd("3.00"), &reference("hook"));
+            let created = refunds.create_refund(&pending, usd("3.00")).await.unwrap();
+            let mut refund = created.clone();
+            match tamper {
+                "amount" => refund.amount = usd("2.00"),
+                _ => refund.id = RefundId::new("re_another").unwrap(),
+            }
+
+            let applied = journal.apply_event(&succeeded_event(refund)).await.unwrap();
+
+            assert!(matches!(applied, EventApplied::Changed { .. }), "{tamper}");
+            let row = journal
+                .by_key(pending.idempotency_key())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.state, JournalState::IntegrityMismatch, "{tamper}");
+            assert_eq!(row.last_error_code.as_deref(), Some("integrity_mismatch"));
+            assert_eq!(row.provider_refund_id.as_deref(), Some(created.id.as_str()));
+            let history = journal.history(pending.idempotency_key()).await.unwrap();
+            let last = history.last().unwrap();
+            assert_eq!(last.to_state, "integrity_mismatch", "{}", db.backend);
+            assert!(
+                last.detail.as_deref().unwrap_or("").contains(told),
+                "{last:?}"
+            );
+            // A later, agreeing event leaves the row for a person.
+            assert_eq!(
+                journal
+                    .apply_event(&succeeded_event(created))
+                    .await
+                    .unwrap(),
+                EventApplied::Unchanged
+            );
+        }
+    }
+}
+
+/// A provider whose reads report one cent less than was refunded.
+#[derive(Debug)]
+struct ReadsACentLess(Arc<dyn RefundProvider>);
+
+#[async_trait::async_trait]
+impl RefundProvider for ReadsACentLess {
+    fn provider(&self) -> ProviderId {
+        self.0.provider()
+    }
+    fn capabilities(&self) -> &Capabilities {
+        self.0.capabilities()
+    }
+    async fn create_refund(&self, request: &RefundRequest) -> Result<Refund, RefundError> {
+        self.0.create_refund(request).await
+    }
+    async fn get_refund(&self, id: &RefundId) -> Result<Refund, RefundError> {
+        let mut refund = self.0.get_refund(id).await?;
+        let less = refund.amount.amount() - refundkit_core::Decimal::new(1, 2);
+        refund.amount = Money::new(less, refund.amount.currency()).unwrap();
+        Ok(refund)
+    }
+    async fn list_refunds(&self, query: &ListRefunds) -> Result<RefundPage, RefundError> {
+        self.0.list_refunds(query).await
+    }
+}
+
+#[tokio::test]
+async fn a_poll_that_reads_another_amount_marks_the_row_a_mismatch() {
+    let sim = Simulator::builder()
+        .settle_mode(SettleMode::AfterReads(1))
+        .start()
+        .await
+        .unwrap();
+    for db in common::databases("poll_mismatch").await {
+        let client = common::client("wooshpay", &sim.wooshpay_base_url());
+        let refunds = JournaledRefunds::new(
+            Journal::open(&db.url).await.unwrap(),
+            Arc::new(ReadsACentLess(client)),
+        );
+        let payment = sim.wooshpay().seed_captured(usd("9.00"));
+        let pending = request(&payment, usd("9.00"), &reference("pending"));
+        let refund = refunds.create_refund(&pending, usd("9.00")).await.unwrap();
+        assert_eq!(refund.status, RefundStatus::Pending);
+
+        refunds
+            .reconcile_with(ReconcileOptions::default())
+            .await
+            .unwrap();
+
+        let row = refunds
+            .journal()
+            .by_key(pending.idempotency_key())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.state, JournalState::IntegrityMismatch, "{}", db.backend);
     }
 }
 

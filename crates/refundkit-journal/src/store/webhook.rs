@@ -8,7 +8,8 @@ use sqlx::any::AnyRow;
 use super::{append_history, now_ms, Store};
 use crate::entry::{JournalEntry, COLUMNS};
 use crate::error::JournalError;
-use crate::state::state_after_event;
+use crate::recover::check_journaled;
+use crate::state::{state_after_event, JournalState};
 
 /// What applying an event did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +71,15 @@ pub(crate) async fn apply_event(
             .map_err(JournalError::database("commit the event id"))?;
         return Ok(EventApplied::NotJournaled);
     };
-    let next = state_after_event(entry.state, &refund.status);
+    // An event about another refund than the row's, or one that differs
+    // from what was journaled, is not this row's progress: the row is left
+    // for a person, as a create answered so would be.
+    let mismatch = journaled_mismatch(&entry, refund);
+    let next = match (&mismatch, entry.state) {
+        (_, JournalState::Refused | JournalState::IntegrityMismatch) => entry.state,
+        (Some(_), _) => JournalState::IntegrityMismatch,
+        (None, state) => state_after_event(state, &refund.status),
+    };
     let status = refund.status.as_str();
     let same_status = entry.status.as_ref().map(|s| s.as_str()) == Some(status);
     // A stale event on a final row is ignored rather than stored.
@@ -83,21 +92,34 @@ pub(crate) async fn apply_event(
     let key = entry.idempotency_key.to_string();
     let refund_json = serde_json::to_string(refund)
         .map_err(|_| JournalError::corrupt("refund", "cannot be written as JSON"))?;
+    // The row keeps the id it was answered with; a mismatch is recorded as
+    // the row's last error.
+    let refund_id = entry
+        .provider_refund_id
+        .clone()
+        .unwrap_or_else(|| refund.id.to_string());
     sqlx::query(
         "UPDATE refunds SET state = $1, status = $2, provider_refund_id = $3, refund = $4, \
-         raw = $5, updated_at = $6 WHERE idempotency_key = $7",
+         raw = $5, updated_at = $6, last_error_code = COALESCE($7, last_error_code), \
+         last_error = COALESCE($8, last_error) WHERE idempotency_key = $9",
     )
     .bind(next.as_str())
     .bind(status)
-    .bind(refund.id.as_str())
+    .bind(refund_id)
     .bind(refund_json)
     .bind(refund.raw.to_string())
     .bind(now)
+    .bind(mismatch.as_ref().map(|_| "integrity_mismatch"))
+    .bind(mismatch.clone())
     .bind(key.as_str())
     .execute(&mut *tx)
     .await
     .map_err(JournalError::database("apply the event"))?;
     let cause = format!("webhook:{}", event.event_id);
+    let detail = match &mismatch {
+        Some(why) => format!("{}: {why}", event.kind.as_str()),
+        None => event.kind.as_str().to_string(),
+    };
     append_history(
         &mut tx,
         &key,
@@ -106,7 +128,7 @@ pub(crate) async fn apply_event(
         next.as_str(),
         Some(status),
         &cause,
-        Some(event.kind.as_str()),
+        Some(&detail),
     )
     .await?;
     tx.commit()
@@ -115,4 +137,20 @@ pub(crate) async fn apply_event(
     Ok(EventApplied::Changed {
         idempotency_key: key,
     })
+}
+
+/// Why `refund` is not the row's refund as journaled, if it is not: another
+/// refund id than the row's, or another amount or currency.
+fn journaled_mismatch(entry: &JournalEntry, refund: &refundkit_core::Refund) -> Option<String> {
+    if let Some(id) = &entry.provider_refund_id {
+        if id != refund.id.as_str() {
+            return Some(format!(
+                "the event is about refund {}, the row's refund is {id}",
+                refund.id
+            ));
+        }
+    }
+    check_journaled(entry, refund.clone())
+        .err()
+        .map(|error| error.to_string())
 }
