@@ -10,8 +10,9 @@ use crate::open::{connect, Backend};
 use crate::reserve::reserved_total;
 use crate::store::{self, EventApplied, Store};
 
-/// How long a create or a sweeper holds a row by default: longer than a
-/// create's whole retry loop (90 s), so a live process never loses its row.
+/// How long a create or a sweeper holds a row by default. A live process
+/// renews it while its provider call runs, so this is how soon a dead
+/// process's row can be taken over, not a bound on a call.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
 
 /// A durable record of refunds, in SQLite or PostgreSQL.
@@ -63,8 +64,9 @@ impl Journal {
         })
     }
 
-    /// How long a create or a sweeper holds a row ([`DEFAULT_LEASE`]). A
-    /// process that dies mid-refund gives its row back to reconcile after it.
+    /// How long a create or a sweeper holds a row ([`DEFAULT_LEASE`]),
+    /// renewed every third of it while its provider call runs. A process
+    /// that dies mid-refund gives its row back to reconcile after it.
     pub fn with_lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self

@@ -173,18 +173,24 @@ impl JournaledRefunds {
         };
         let recorded = store::record_intent(&self.journal.store, &row).await?;
         let key = request.idempotency_key().to_string();
+        let (store, lease) = (&self.journal.store, self.journal.lease);
         let (entry, answer, cause) = match recorded {
             Recorded::Finished(entry) => return finished_result(&entry),
             Recorded::Fresh(entry) => {
                 tracing::info!(target: "refundkit_journal", step = "intent_recorded", idempotency_key = %key);
                 tracing::info!(target: "refundkit_journal", step = "sending", idempotency_key = %key);
-                let answer = Answer::of_create(client.create_refund(request).await);
+                let sending = client.create_refund(request);
+                let sent = store::holding_lease(store, &key, &self.owner, lease, sending).await;
+                let answer = Answer::of_create(sent);
                 (entry, answer, "create")
             }
             Recorded::Resume(entry) => {
                 tracing::info!(target: "refundkit_journal", step = "resuming", idempotency_key = %key);
                 let stored = entry.to_request()?;
-                (entry, recover(client.as_ref(), &stored).await, "resume")
+                let recovering = recover(client.as_ref(), &stored);
+                let answer =
+                    store::holding_lease(store, &key, &self.owner, lease, recovering).await;
+                (entry, answer, "resume")
             }
         };
         tracing::info!(target: "refundkit_journal", step = "answered", idempotency_key = %key);

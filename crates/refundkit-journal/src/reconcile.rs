@@ -128,7 +128,12 @@ impl JournaledRefunds {
     ) -> Result<Reconciled, JournalError> {
         let (answer, called, cause) = match self.provider(entry.provider) {
             Ok(client) => {
-                let (answer, cause) = ask(client.as_ref(), entry, poll).await;
+                let key = entry.idempotency_key.to_string();
+                let store = &self.journal.store;
+                let asking = ask(client.as_ref(), entry, poll);
+                let (answer, cause) =
+                    store::holding_lease(store, &key, &self.owner, self.journal.lease, asking)
+                        .await;
                 (answer, true, cause)
             }
             // Released untouched; a process with that client resolves it.

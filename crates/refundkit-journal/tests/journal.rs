@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use refundkit_core::{Money, RefundProvider, DEFAULT_KEY_NAMESPACE};
+use refundkit_core::{Money, Refund, RefundProvider, RefundRequest, DEFAULT_KEY_NAMESPACE};
 use refundkit_journal::{Journal, JournalError, JournalState, JournaledRefunds};
 use refundkit_testkit::{Calls, Fault, Route, Simulator};
 
@@ -176,26 +176,43 @@ async fn an_unknown_outcome_is_recorded_as_such_keeps_its_reservation_and_resume
     }
 }
 
+/// A create of 5.00 on a fresh 20.00 WooshPay payment whose commit the
+/// simulator holds for `commit_ms`, sent in a task by a process of its own:
+/// the payment, the request and the task.
+fn send_slowly(
+    sim: &Simulator,
+    journal: &Journal,
+    label: &str,
+    commit_ms: u64,
+) -> (
+    String,
+    RefundRequest,
+    tokio::task::JoinHandle<Result<Refund, JournalError>>,
+) {
+    let payment = sim.wooshpay().seed_captured(usd("20.00"));
+    sim.wooshpay().inject_fault(
+        Route::CreateRefund,
+        Calls::Next(1),
+        Fault::SlowCommit(Duration::from_millis(commit_ms)),
+    );
+    let slow = request(&payment, usd("5.00"), &reference(label));
+    let first = JournaledRefunds::new(
+        journal.clone(),
+        common::client("wooshpay", &sim.wooshpay_base_url()),
+    );
+    let sent = {
+        let slow = slow.clone();
+        tokio::spawn(async move { first.create_refund(&slow, usd("20.00")).await })
+    };
+    (payment, slow, sent)
+}
+
 #[tokio::test]
 async fn a_refund_in_flight_elsewhere_is_not_sent_twice() {
     let sim = Simulator::start().await.unwrap();
     for db in common::databases("inflight").await {
         let journal = Journal::open(&db.url).await.unwrap();
-        let payment = sim.wooshpay().seed_captured(usd("20.00"));
-        sim.wooshpay().inject_fault(
-            Route::CreateRefund,
-            Calls::Next(1),
-            Fault::SlowCommit(Duration::from_millis(400)),
-        );
-        let slow = request(&payment, usd("5.00"), &reference("inflight"));
-        let first = JournaledRefunds::new(
-            journal.clone(),
-            common::client("wooshpay", &sim.wooshpay_base_url()),
-        );
-        let sent = {
-            let slow = slow.clone();
-            tokio::spawn(async move { first.create_refund(&slow, usd("20.00")).await })
-        };
+        let (payment, slow, sent) = send_slowly(&sim, &journal, "inflight", 400);
         tokio::time::sleep(Duration::from_millis(150)).await;
         let second = JournaledRefunds::new(
             journal.clone(),
@@ -210,6 +227,55 @@ async fn a_refund_in_flight_elsewhere_is_not_sent_twice() {
         assert!(error.is_retryable());
         sent.await.unwrap().unwrap();
         assert_eq!(sim.wooshpay().refunds_for(&payment).len(), 1);
+    }
+}
+
+/// A create that outlasts the lease (a slow provider, the retry loop) keeps
+/// its row: the lease is renewed while the call runs, so another process
+/// finds it in progress instead of taking it over, and the answer is
+/// recorded by the process that got it.
+#[tokio::test]
+async fn a_create_longer_than_its_lease_keeps_its_row() {
+    let sim = Simulator::start().await.unwrap();
+    for db in common::databases("longer").await {
+        let journal = Journal::open(&db.url)
+            .await
+            .unwrap()
+            .with_lease(Duration::from_millis(300));
+        let (payment, slow, sent) = send_slowly(&sim, &journal, "longer", 1_200);
+        let second = JournaledRefunds::new(
+            journal.clone(),
+            common::client("wooshpay", &sim.wooshpay_base_url()),
+        );
+        // Twice the lease and more into the call, at two points.
+        for wait in [700, 300] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            let error = second.create_refund(&slow, usd("20.00")).await.unwrap_err();
+            assert!(
+                matches!(error, JournalError::InProgress { .. }),
+                "{}: {error}",
+                db.backend
+            );
+            let report = second.reconcile(Duration::ZERO).await.unwrap();
+            assert_eq!(report.rows.len(), 0, "{}: {report:?}", db.backend);
+        }
+        let refund = sent.await.unwrap().unwrap();
+        assert_eq!(sim.wooshpay().refunds_for(&payment).len(), 1);
+        let row = journal
+            .by_key(slow.idempotency_key())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.provider_refund_id.as_deref(), Some(refund.id.as_str()));
+        assert!(
+            matches!(row.state, JournalState::Succeeded | JournalState::Pending),
+            "{}: {:?}",
+            db.backend,
+            row.state
+        );
+        let history = journal.history(slow.idempotency_key()).await.unwrap();
+        let causes: Vec<_> = history.iter().map(|h| h.cause.as_str()).collect();
+        assert_eq!(causes, ["intent", "create"], "{}", db.backend);
     }
 }
 

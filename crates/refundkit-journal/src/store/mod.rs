@@ -5,12 +5,14 @@
 
 mod claim;
 mod intent;
+mod lease;
 mod outcome;
 mod query;
 mod webhook;
 
 pub(crate) use claim::claim_next;
 pub(crate) use intent::{partial_amount, record_intent, IntentRow, Recorded};
+pub(crate) use lease::holding_lease;
 pub(crate) use outcome::{record_outcome, OutcomeRecord};
 pub(crate) use query::{
     by_key, by_payment, by_reference, history, history_for_payment, unfinished,
