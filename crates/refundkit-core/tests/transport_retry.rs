@@ -21,6 +21,7 @@ impl ErrorClassifier for ByStatus {
     fn classify(&self, _operation: Operation, response: &ErrorResponse) -> ProviderError {
         let kind = match response.status {
             429 => ErrorKind::RateLimited,
+            409 if response.body.starts_with(b"{\"conflict") => ErrorKind::IdempotencyConflict,
             409 => ErrorKind::RequestInProgress,
             401 => ErrorKind::Authentication,
             404 => ErrorKind::NotFound,
@@ -439,4 +440,50 @@ async fn credentials_failing_before_anything_was_sent_stay_plain_errors() {
         .unwrap_err();
 
     assert!(matches!(error, RefundError::Config(_)), "{error:?}");
+}
+
+/// A create whose first attempt may have been acted on (an undocumented
+/// 503), answered on the retry with "this key was used for another
+/// request": a refund may exist under the key, so the outcome is unknown.
+/// On a first attempt, the same answer is the provider's refusal.
+#[tokio::test]
+async fn a_key_conflict_after_a_maybe_delivered_attempt_leaves_the_outcome_unknown() {
+    let server = MockServer::start_async().await;
+    let key = IdempotencyKey::new();
+    let busy = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds");
+            then.status(503).body("busy");
+        })
+        .await;
+    busy.up_to_n_times_async(1).await;
+    let conflict = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/refunds");
+            then.status(409).body(r#"{"conflict":"key used"}"#);
+        })
+        .await;
+
+    let error = fast_transport()
+        .send(&create(&server.base_url(), &key), None)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, RefundError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.idempotency_key(), Some(&key));
+    conflict.assert_calls_async(1).await;
+
+    let error = fast_transport()
+        .send(&create(&server.base_url(), &IdempotencyKey::new()), None)
+        .await
+        .unwrap_err();
+    match error {
+        RefundError::Provider(refusal) => {
+            assert_eq!(refusal.kind, ErrorKind::IdempotencyConflict)
+        }
+        other => panic!("expected the provider's refusal, got {other:?}"),
+    }
 }

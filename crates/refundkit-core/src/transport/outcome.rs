@@ -40,17 +40,20 @@ pub(crate) fn judge_error_answer(status: u16, kind: ErrorKind, documented: bool)
         // Another request with this key is still running: it may create.
         ErrorKind::RequestInProgress => AttemptEnd::UNANSWERED,
         // Refused before any work, but earlier attempts may have acted.
+        // A key already used (for another body, the provider says) is such
+        // a refusal too: after an attempt of this very request that may
+        // have been acted on, it says a refund may exist under the key.
         ErrorKind::Authentication
         | ErrorKind::PermissionDenied
         | ErrorKind::RateLimited
-        | ErrorKind::ProviderUnavailable => AttemptEnd {
+        | ErrorKind::ProviderUnavailable
+        | ErrorKind::IdempotencyConflict => AttemptEnd {
             maybe_acted: false,
             conclusive: false,
         },
         // The provider looked at the request and refused it.
         ErrorKind::InvalidRequest
         | ErrorKind::NotFound
-        | ErrorKind::IdempotencyConflict
         | ErrorKind::RefundExceedsAvailable
         | ErrorKind::PaymentNotRefundable
         | ErrorKind::Other => AttemptEnd {
@@ -103,15 +106,17 @@ mod tests {
                             let refusal = documented
                                 && (400..500).contains(&status)
                                 && !matches!(kind, ErrorKind::RequestInProgress);
-                            let transient = matches!(
+                            // Refusals that leave an earlier attempt open.
+                            let settles_only_itself = matches!(
                                 kind,
                                 ErrorKind::Authentication
                                     | ErrorKind::PermissionDenied
                                     | ErrorKind::RateLimited
                                     | ErrorKind::ProviderUnavailable
+                                    | ErrorKind::IdempotencyConflict
                             );
-                            let expected =
-                                creates && (!refusal || (transient && earlier_maybe_acted));
+                            let expected = creates
+                                && (!refusal || (settles_only_itself && earlier_maybe_acted));
                             assert_eq!(
                                 unknown, expected,
                                 "{kind} documented={documented} status={status} \
