@@ -347,6 +347,21 @@ mod tests {
     }
 
     #[test]
+    fn raw_json_with_a_secret_keeps_everything_else_as_received() {
+        // Key order, whitespace, a number past f64's precision, another
+        // string's escapes and an escaped quote next to the secret: only the
+        // string holding the secret is written again.
+        let text = "{\"z\": 1.000000000000000000001,  \"a\": \"caf\\u00e9 \\\"q\\\"\",\n \
+                    \"echo\": \"\\\"api-key-123456\\\"\", \"big\": 123456789012345678901234567890}";
+        let scrubbed = secrets().scrubbed(raw(text));
+        assert_eq!(
+            scrubbed.get(),
+            "{\"z\": 1.000000000000000000001,  \"a\": \"caf\\u00e9 \\\"q\\\"\",\n \
+             \"echo\": \"\\\"[REDACTED]\\\"\", \"big\": 123456789012345678901234567890}"
+        );
+    }
+
+    #[test]
     fn a_secret_outside_any_string_leaves_the_raw_json_valid() {
         let secrets = Secrets::new();
         secrets.add(&SecretString::from("1234"));

@@ -109,24 +109,60 @@ impl Scrub for Refund {
 /// Raw JSON text (`Refund::raw`), scrubbed as its parsed form would be: every
 /// string and key. Without a backslash in the text every string reads as
 /// written, so text holding no secret needs nothing; with an escape (`\u0073`
-/// for `s`, `\/` for `/`) a secret may hide behind it, and with a secret in
-/// it the text is parsed, scrubbed and written again (the rare path).
+/// for `s`, `\/` for `/`) a secret may hide behind it, and then each string
+/// is read with its escapes and only those holding a secret are written
+/// again. Everything else — numbers, key order, whitespace, the other
+/// strings' escapes — stays as received.
 impl Scrub for RawJson {
     fn scrub(&mut self, secrets: &Secrets) {
         if !secrets.may_be_in_json(self.as_bytes()) {
             return;
         }
-        let text = self.get();
-        // A value that does not parse again (it always should) is dropped
-        // rather than passed on unscrubbed.
-        let scrubbed = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .map(|value| secrets.scrubbed(value));
-        *self = scrubbed
-            .as_ref()
-            .map(RawJson::from_value)
+        // Text that is not the JSON it was checked to be (it always is) is
+        // dropped rather than passed on unscrubbed.
+        *self = scrub_json_strings(self.get(), secrets)
+            .and_then(|text| RawJson::parse(text).ok())
             .unwrap_or_default();
     }
+}
+
+/// `json` with every string token (key or value) that holds a secret, as
+/// written or behind an escape, replaced by its scrubbed text; `None` when
+/// a string is not terminated or not valid JSON text.
+fn scrub_json_strings(json: &str, secrets: &Secrets) -> Option<String> {
+    let mut scrubbed = String::with_capacity(json.len());
+    let mut rest = json;
+    // In JSON a quote outside a string opens one, and inside one it is
+    // escaped: every unescaped quote found from outside starts a token.
+    while let Some(open) = rest.find('"') {
+        let (before, from_quote) = rest.split_at_checked(open)?;
+        scrubbed.push_str(before);
+        let (token, after) = from_quote.split_at_checked(string_token_len(from_quote)?)?;
+        let text: String = serde_json::from_str(token).ok()?;
+        if secrets.found_in(&text) {
+            scrubbed.push_str(&serde_json::to_string(&secrets.scrub(&text)).ok()?);
+        } else {
+            scrubbed.push_str(token);
+        }
+        rest = after;
+    }
+    scrubbed.push_str(rest);
+    Some(scrubbed)
+}
+
+/// The length in bytes of the JSON string token `text` starts with, both
+/// quotes included.
+fn string_token_len(text: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (at, byte) in text.bytes().enumerate().skip(1) {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' => return at.checked_add(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Values with no text to mask.
