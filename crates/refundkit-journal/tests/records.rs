@@ -175,6 +175,57 @@ async fn a_webhook_that_differs_from_the_journaled_refund_marks_the_row_a_mismat
     }
 }
 
+/// A create the journal recorded as refused (its reservation released),
+/// then a verified event saying a refund under its key moved money: the row
+/// is held again as `integrity_mismatch`; a failed one leaves it refused.
+#[tokio::test]
+async fn a_webhook_of_a_refund_under_a_refused_key_holds_the_row_again() {
+    let sim = Simulator::start().await.unwrap();
+    for db in common::databases("refused_hook").await {
+        let (journal, refunds) = journaled_wooshpay(&sim, &db).await;
+        let payment = sim.wooshpay().seed_captured(usd("5.00"));
+        let too_much = request(&payment, usd("8.00"), &reference("refused"));
+        refunds
+            .create_refund(&too_much, usd("10.00"))
+            .await
+            .unwrap_err();
+        let key = too_much.idempotency_key();
+        let stamped = |status| {
+            let mut refund = Refund::new(
+                refundkit_wooshpay::PROVIDER,
+                RefundId::new("re_surprise").unwrap(),
+                usd("8.00"),
+                status,
+            );
+            refund
+                .metadata
+                .insert(refundkit_core::KEY_METADATA.into(), key.to_string());
+            refund
+        };
+
+        let failed = RefundEvent::new(
+            format!("evt_{}", fastrand::u64(..)),
+            RefundEventKind::Failed,
+            stamped(RefundStatus::Failed),
+            time::OffsetDateTime::now_utc(),
+        );
+        journal.apply_event(&failed).await.unwrap();
+        let row = journal.by_key(key).await.unwrap().unwrap();
+        assert_eq!(row.state, JournalState::Refused, "{}", db.backend);
+
+        journal
+            .apply_event(&succeeded_event(stamped(RefundStatus::Pending)))
+            .await
+            .unwrap();
+        let row = journal.by_key(key).await.unwrap().unwrap();
+        assert_eq!(row.state, JournalState::IntegrityMismatch, "{}", db.backend);
+        assert!(row.state.holds_reservation());
+        let history = journal.history(key).await.unwrap();
+        let detail = history.last().unwrap().detail.clone().unwrap_or_default();
+        assert!(detail.contains("recorded as refused"), "{detail}");
+    }
+}
+
 /// A provider whose reads report one cent less than was refunded.
 #[derive(Debug)]
 struct ReadsACentLess(Arc<dyn RefundProvider>);

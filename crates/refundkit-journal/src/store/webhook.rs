@@ -9,7 +9,7 @@ use super::{append_history, now_ms, Store};
 use crate::entry::{JournalEntry, COLUMNS};
 use crate::error::JournalError;
 use crate::recover::check_journaled;
-use crate::state::{state_after_event, JournalState};
+use crate::state::{state_after_event, state_for_status, JournalState};
 
 /// What applying an event did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +74,12 @@ pub(crate) async fn apply_event(
     // An event about another refund than the row's, or one that differs
     // from what was journaled, is not this row's progress: the row is left
     // for a person, as a create answered so would be.
-    let mismatch = journaled_mismatch(&entry, refund);
+    // So is a refund that moved money under the key of a create the
+    // journal recorded as refused (its reservation released).
+    let mismatch =
+        journaled_mismatch(&entry, refund).or_else(|| made_though_refused(&entry, refund));
     let next = match (&mismatch, entry.state) {
-        (_, JournalState::Refused | JournalState::IntegrityMismatch) => entry.state,
-        (Some(_), _) => JournalState::IntegrityMismatch,
+        (Some(_), _) | (None, JournalState::IntegrityMismatch) => JournalState::IntegrityMismatch,
         (None, state) => state_after_event(state, &refund.status),
     };
     let status = refund.status.as_str();
@@ -153,4 +155,17 @@ fn journaled_mismatch(entry: &JournalEntry, refund: &refundkit_core::Refund) -> 
     check_journaled(entry, refund.clone())
         .err()
         .map(|error| error.to_string())
+}
+
+/// Why `refund` contradicts a row recorded as refused, if it does: it says
+/// money moved (any status but failed or canceled).
+fn made_though_refused(entry: &JournalEntry, refund: &refundkit_core::Refund) -> Option<String> {
+    let moved = state_for_status(&refund.status).holds_reservation();
+    (entry.state == JournalState::Refused && moved).then(|| {
+        format!(
+            "the provider reports refund {} ({}) under the key of a create recorded as refused",
+            refund.id,
+            refund.status.as_str()
+        )
+    })
 }
