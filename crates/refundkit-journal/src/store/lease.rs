@@ -8,6 +8,9 @@ use std::time::Duration;
 use super::{now_ms, Store};
 use crate::error::JournalError;
 
+/// The shortest wait between two renewals of one lease.
+const MIN_RENEWAL_INTERVAL: Duration = Duration::from_millis(10);
+
 /// Moves the lease of `key` held by `owner` to `until_ms`; false when the
 /// row is no longer `owner`'s.
 pub(crate) async fn extend_lease(
@@ -40,9 +43,11 @@ pub(crate) async fn holding_lease<T>(
     work: impl Future<Output = T>,
 ) -> T {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    // Not more often than this, whatever lease was configured.
+    let every = (lease / 3).max(MIN_RENEWAL_INTERVAL);
     let keep = async {
         loop {
-            tokio::time::sleep(lease / 3).await;
+            tokio::time::sleep(every).await;
             let until = now_ms().saturating_add(lease_ms);
             match extend_lease(store, key, owner, until).await {
                 Ok(true) => {}
