@@ -231,9 +231,10 @@ async fn a_refund_in_flight_elsewhere_is_not_sent_twice() {
 }
 
 /// A create that outlasts the lease (a slow provider, the retry loop) keeps
-/// its row: the lease is renewed while the call runs, so another process
-/// finds it in progress instead of taking it over, and the answer is
-/// recorded by the process that got it.
+/// its row: the lease is renewed while the call runs, so another lease
+/// owner finds it in progress instead of taking it over, and the answer is
+/// recorded by the one that got it. (With a real worker process:
+/// `crash.rs`.)
 #[tokio::test]
 async fn a_create_longer_than_its_lease_keeps_its_row() {
     let sim = Simulator::start().await.unwrap();
