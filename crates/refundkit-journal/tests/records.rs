@@ -156,6 +156,11 @@ async fn a_webhook_that_differs_from_the_journaled_refund_marks_the_row_a_mismat
             assert_eq!(row.state, JournalState::IntegrityMismatch, "{tamper}");
             assert_eq!(row.last_error_code.as_deref(), Some("integrity_mismatch"));
             assert_eq!(row.provider_refund_id.as_deref(), Some(created.id.as_str()));
+            // Its stored refund is still its own, not the event's other one.
+            assert_eq!(
+                row.refund.as_ref().map(|refund| refund.id.as_str()),
+                Some(created.id.as_str())
+            );
             let history = journal.history(pending.idempotency_key()).await.unwrap();
             let last = history.last().unwrap();
             assert_eq!(last.to_state, "integrity_mismatch", "{}", db.backend);

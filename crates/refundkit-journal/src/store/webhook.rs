@@ -92,31 +92,42 @@ pub(crate) async fn apply_event(
         return Ok(EventApplied::Unchanged);
     }
     let key = entry.idempotency_key.to_string();
-    let refund_json = serde_json::to_string(refund)
-        .map_err(|_| JournalError::corrupt("refund", "cannot be written as JSON"))?;
-    // The row keeps the id it was answered with; a mismatch is recorded as
-    // the row's last error.
-    let refund_id = entry
-        .provider_refund_id
-        .clone()
-        .unwrap_or_else(|| refund.id.to_string());
-    sqlx::query(
-        "UPDATE refunds SET state = $1, status = $2, provider_refund_id = $3, refund = $4, \
-         raw = $5, updated_at = $6, last_error_code = COALESCE($7, last_error_code), \
-         last_error = COALESCE($8, last_error) WHERE idempotency_key = $9",
-    )
-    .bind(next.as_str())
-    .bind(status)
-    .bind(refund_id)
-    .bind(refund_json)
-    .bind(refund.raw.to_string())
-    .bind(now)
-    .bind(mismatch.as_ref().map(|_| "integrity_mismatch"))
-    .bind(mismatch.clone())
-    .bind(key.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(JournalError::database("apply the event"))?;
+    let error_code = mismatch.as_ref().map(|_| "integrity_mismatch");
+    if about_another_refund(&entry, refund) {
+        // The row keeps its own refund; the event's is told in the history.
+        sqlx::query(
+            "UPDATE refunds SET state = $1, updated_at = $2, last_error_code = $3, \
+             last_error = $4 WHERE idempotency_key = $5",
+        )
+        .bind(next.as_str())
+        .bind(now)
+        .bind(error_code)
+        .bind(mismatch.clone())
+        .bind(key.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(JournalError::database("apply the event"))?;
+    } else {
+        let refund_json = serde_json::to_string(refund)
+            .map_err(|_| JournalError::corrupt("refund", "cannot be written as JSON"))?;
+        sqlx::query(
+            "UPDATE refunds SET state = $1, status = $2, provider_refund_id = $3, refund = $4, \
+             raw = $5, updated_at = $6, last_error_code = COALESCE($7, last_error_code), \
+             last_error = COALESCE($8, last_error) WHERE idempotency_key = $9",
+        )
+        .bind(next.as_str())
+        .bind(status)
+        .bind(refund.id.as_str())
+        .bind(refund_json)
+        .bind(refund.raw.to_string())
+        .bind(now)
+        .bind(error_code)
+        .bind(mismatch.clone())
+        .bind(key.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(JournalError::database("apply the event"))?;
+    }
     let cause = format!("webhook:{}", event.event_id);
     let detail = match &mismatch {
         Some(why) => format!("{}: {why}", event.kind.as_str()),
@@ -144,13 +155,12 @@ pub(crate) async fn apply_event(
 /// Why `refund` is not the row's refund as journaled, if it is not: another
 /// refund id than the row's, or another amount or currency.
 fn journaled_mismatch(entry: &JournalEntry, refund: &refundkit_core::Refund) -> Option<String> {
-    if let Some(id) = &entry.provider_refund_id {
-        if id != refund.id.as_str() {
-            return Some(format!(
-                "the event is about refund {}, the row's refund is {id}",
-                refund.id
-            ));
-        }
+    if about_another_refund(entry, refund) {
+        let id = entry.provider_refund_id.as_deref().unwrap_or_default();
+        return Some(format!(
+            "the event is about refund {}, the row's refund is {id}",
+            refund.id
+        ));
     }
     check_journaled(entry, refund.clone())
         .err()
@@ -168,4 +178,13 @@ fn made_though_refused(entry: &JournalEntry, refund: &refundkit_core::Refund) ->
             refund.status.as_str()
         )
     })
+}
+
+/// Whether the row was answered with another refund than the event's (found
+/// by the key stamped in the event's refund: a second refund under one key).
+fn about_another_refund(entry: &JournalEntry, refund: &refundkit_core::Refund) -> bool {
+    entry
+        .provider_refund_id
+        .as_deref()
+        .is_some_and(|id| id != refund.id.as_str())
 }
