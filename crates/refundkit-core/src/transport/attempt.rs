@@ -187,7 +187,7 @@ impl Transport {
 pub(super) fn outgoing(request: &ApiRequest) -> reqwest::Request {
     let mut outgoing = reqwest::Request::new(request.method.clone(), request.url.clone());
     let headers = outgoing.headers_mut();
-    headers.reserve(ATTEMPT_HEADERS);
+    headers.reserve(super::request::SMALL_HEADER_TABLE);
     for (name, value) in &request.headers {
         headers.append(name.clone(), value.clone());
     }
@@ -196,10 +196,6 @@ pub(super) fn outgoing(request: &ApiRequest) -> reqwest::Request {
     }
     outgoing
 }
-
-/// Headers an attempt's table holds without growing: six, the most a table
-/// of the allocator's small sizes has (a seventh doubles it past 1 KiB).
-const ATTEMPT_HEADERS: usize = 6;
 
 pub(super) enum BodyError {
     TooLarge,

@@ -53,9 +53,10 @@ pub struct ApiRequest {
     pub(super) idempotency_key: Option<IdempotencyKey>,
 }
 
-/// Headers a request's own table holds without growing: six, the most a
-/// table of the allocator's small sizes has (a seventh doubles it past 1 KiB).
-const REQUEST_HEADERS: usize = 6;
+/// Headers a request's table, and each attempt's, hold without growing:
+/// six, the most a table of the allocator's small sizes has (a seventh
+/// doubles it past 1 KiB, off glibc's fast path).
+pub(super) const SMALL_HEADER_TABLE: usize = 6;
 
 impl ApiRequest {
     /// A GET of `url`.
@@ -87,7 +88,7 @@ impl ApiRequest {
     fn new(operation: Operation, method: Method, url: Url) -> Self {
         // Room for accept, content type, idempotency key and an adapter's
         // own headers (each attempt sends a copy, see `attempt::outgoing`).
-        let mut headers = HeaderMap::with_capacity(REQUEST_HEADERS);
+        let mut headers = HeaderMap::with_capacity(SMALL_HEADER_TABLE);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         Self {
             operation,
